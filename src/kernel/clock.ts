@@ -1,0 +1,37 @@
+/** An opaque handle for a timer set through a {@link Clock}. */
+export type TimerHandle = unknown;
+
+/**
+ * Where every wait in beamish takes its time from: receive and call timeouts, `sendAfter`,
+ * `sleep`, and the later layers' batch timeouts and rate limits. `beamish/testing` installs a
+ * virtual clock so that time-based behaviour is tested deterministically without sleeping.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = systemClock;
+ * const handle = clock.setTimer(100, () => console.log("100 ms later"));
+ * clock.clearTimer(handle);
+ * ```
+ */
+export interface Clock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds. */
+  setTimer(ms: number, fn: () => void): TimerHandle;
+  /** Cancels a timer that has not fired yet; a fired or cancelled one is ignored. */
+  clearTimer(handle: TimerHandle): void;
+}
+
+/**
+ * The real clock: `performance.now()` and Node's timers.
+ *
+ * @example
+ * ```ts
+ * systemClock.setTimer(10, () => console.log("tick"));
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (ms, fn) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

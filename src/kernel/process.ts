@@ -1,0 +1,597 @@
+import type { TimerHandle } from "./clock.js";
+import { invalidArgument } from "./errors.js";
+import {
+  DownMessage,
+  ExitMessage,
+  type ExitReason,
+  NoProcError,
+  ProcessExitedError,
+} from "./exit.js";
+import { attachHook, detachHook, ExitHook, fireHooks } from "./hooks.js";
+import { Pid, type Ref } from "./pid.js";
+import { Ring } from "./ring.js";
+import type { Runtime } from "./runtime.js";
+import { publishExit } from "./telemetry.js";
+
+/** What `receive` resolves to when its timeout passes first. */
+export const TIMEOUT: unique symbol = Symbol("beamish.timeout");
+/** The type of {@link TIMEOUT}. */
+export type Timeout = typeof TIMEOUT;
+
+/** A predicate choosing which message `receive` takes: a type guard narrows the result. */
+export type Matcher<T> = ((message: unknown) => message is T) | ((message: unknown) => boolean);
+
+/** The body of a process spawned with `spawn`: an (async) function of its own process handle. */
+export type ProcessBody = (self: Self) => unknown;
+
+/** @internal A process driven by a handler per message instead of a body (GenServer and kin). */
+export interface Actor {
+  /** Runs first, inside the process; messages wait until it settles. */
+  init(self: Process): void | PromiseLike<void>;
+  /** Runs once per message; while a returned thenable is pending, messages wait. */
+  handle(message: unknown, self: Process): void | PromiseLike<void>;
+}
+
+/** Options of `spawn`. */
+export interface SpawnOptions {
+  /** Registers the process under this local name before it runs. */
+  readonly name?: string | undefined;
+  /** Starts the process trapping exits. */
+  readonly trapExit?: boolean | undefined;
+}
+
+/**
+ * A process's handle on itself, given to its body: everything that needs to know which process
+ * is asking (receive, links, monitors, trapping exits) lives here, so no hidden global decides it.
+ *
+ * @example
+ * ```ts
+ * const pid = spawn(async (self) => {
+ *   self.trapExit(true);
+ *   const child = self.spawnLink(async () => { throw new Error("boom"); });
+ *   const msg = await self.receive({ match: isExitMessage, timeout: 1000 });
+ * });
+ * ```
+ */
+export interface Self {
+  /** This process's pid. */
+  readonly pid: Pid;
+  /** The pid of the process that spawned this one with `spawnLink`, if any. */
+  readonly parent: Pid | undefined;
+  /**
+   * Aborts when this process exits. Hand it to `fetch` or a client library so that killing the
+   * process stops its I/O. CPU-bound code is not interrupted: one thread cannot be preempted.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Takes the oldest message that `match` accepts (any message without `match`), waiting for
+   * one. With `timeout` (ms) it resolves to {@link TIMEOUT} when none came in time. Messages that
+   * do not match stay in the mailbox, in order.
+   */
+  receive<T>(options: {
+    match: (message: unknown) => message is T;
+    timeout: number;
+  }): Promise<T | Timeout>;
+  receive<T>(options: {
+    match: (message: unknown) => message is T;
+    timeout?: undefined;
+  }): Promise<T>;
+  receive(options: { match?: (message: unknown) => boolean; timeout: number }): Promise<unknown>;
+  receive(options?: {
+    match?: (message: unknown) => boolean;
+    timeout?: undefined;
+  }): Promise<unknown>;
+  /** Resolves after `ms` milliseconds of the runtime's clock; rejects if this process exits. */
+  sleep(ms: number): Promise<void>;
+  /** Turns exit signals into {@link ExitMessage}s (true) or not; returns the previous setting. */
+  trapExit(flag: boolean): boolean;
+  /** Links this process and `pid` both ways; linking a dead pid sends this one `noproc`. */
+  link(pid: Pid): void;
+  /** Removes a link both ways. */
+  unlink(pid: Pid): void;
+  /** Monitors `pid`: one {@link DownMessage} arrives when it exits, or at once if it is dead. */
+  monitor(pid: Pid): Ref;
+  /** Stops a monitor; with `flush`, also drops its DOWN message if it already arrived. */
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean;
+  /** Spawns a process linked to this one, atomically. */
+  spawnLink(body: ProcessBody, options?: SpawnOptions): Pid;
+  /** Spawns a process monitored by this one. */
+  spawnMonitor(body: ProcessBody, options?: SpawnOptions): [Pid, Ref];
+  /** Exits this process now with `reason`; its pending waits reject. */
+  exit(reason: ExitReason): void;
+  /** Sends an exit signal from this process to `pid` (see the free function `exit`). */
+  sendExit(pid: Pid, reason: ExitReason): void;
+}
+
+const NEW = 0;
+const ALIVE = 1;
+const EXITED = 2;
+
+/** @internal The one implementation of a process, for bodies and actors alike. */
+export class Process implements Self {
+  readonly pid: Pid;
+  parent: Pid | undefined;
+  queued = false;
+  hooks: ExitHook | null = null;
+  name: string | null = null;
+  trapExits = false;
+  handled = 0;
+  exitReason: ExitReason = undefined;
+  private state = NEW;
+  private body: ProcessBody | null;
+  private readonly actor: Actor | null;
+  private mailbox: Ring<unknown> | null = null;
+  private links: Set<Process> | null = null;
+  private monitoring: Map<number, Monitor> | null = null;
+  private controller: AbortController | null = null;
+  private busy = false;
+  private resumeActor: (() => void) | null = null;
+  private failActor: ((error: unknown) => void) | null = null;
+  private waitResolve: ((message: unknown) => void) | null = null;
+  private waitReject: ((error: unknown) => void) | null = null;
+  private waitMatch: ((message: unknown) => boolean) | null = null;
+  private waitScan = 0;
+  private waitTimer: TimerHandle = undefined;
+
+  constructor(
+    readonly runtime: Runtime,
+    id: number,
+    body: ProcessBody | null,
+    actor: Actor | null,
+  ) {
+    this.pid = new Pid(runtime.node, id, this);
+    this.body = body;
+    this.actor = actor;
+  }
+
+  get alive(): boolean {
+    return this.state !== EXITED;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.state === EXITED) this.controller.abort(this.exitedError());
+    }
+    return this.controller.signal;
+  }
+
+  /** Status as `processInfo` reports it. */
+  get status(): "runnable" | "running" | "waiting" | "exited" {
+    if (this.state === EXITED) return "exited";
+    if (this.queued) return "runnable";
+    if (this.actor !== null ? !this.busy : this.waitResolve !== null) return "waiting";
+    return "running";
+  }
+
+  get mailboxLength(): number {
+    return this.mailbox === null ? 0 : this.mailbox.length;
+  }
+
+  mailboxSnapshot(): unknown[] {
+    return this.mailbox === null ? [] : this.mailbox.toArray();
+  }
+
+  linkedPids(): Pid[] {
+    return this.links === null ? [] : [...this.links].map((p) => p.pid);
+  }
+
+  monitorRefs(): Ref[] {
+    return this.monitoring === null ? [] : [...this.monitoring.values()].map((m) => m.ref);
+  }
+
+  monitoredBy(): Pid[] {
+    const out: Pid[] = [];
+    for (let h = this.hooks; h !== null; h = h.hookNext) {
+      if (h instanceof Monitor) out.push(h.watcher.pid);
+    }
+    return out;
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  run(budget: number): number {
+    if (this.state === NEW) {
+      this.start();
+      return 1;
+    }
+    if (this.state === EXITED) return 0;
+    if (this.actor !== null) return this.runActor(budget);
+    this.wake();
+    return 1;
+  }
+
+  /** Puts a message in the mailbox and schedules the process if it can take it now. */
+  deliver(message: unknown): void {
+    if (this.state === EXITED) return;
+    if (this.mailbox === null) this.mailbox = new Ring(8);
+    this.mailbox.push(message);
+    if (!this.queued && this.state === ALIVE) {
+      if (this.actor !== null ? !this.busy : this.waitResolve !== null) {
+        this.runtime.scheduler.enqueue(this);
+      }
+    }
+  }
+
+  private start(): void {
+    this.state = ALIVE;
+    let result: unknown;
+    try {
+      if (this.actor !== null) {
+        result = this.actor.init(this);
+      } else {
+        const body = this.body as ProcessBody;
+        this.body = null;
+        result = body(this);
+      }
+    } catch (error) {
+      this.crash(error);
+      return;
+    }
+    if (this.actor !== null) {
+      this.afterHandler(result);
+    } else if (isThenable(result)) {
+      result.then(
+        () => this.exit("normal"),
+        (error: unknown) => this.crash(error),
+      );
+    } else {
+      this.exit("normal");
+    }
+  }
+
+  private runActor(budget: number): number {
+    const actor = this.actor as Actor;
+    let n = 0;
+    while (n < budget && !this.busy && this.state === ALIVE) {
+      const mailbox = this.mailbox;
+      if (mailbox === null || mailbox.length === 0) return n;
+      const message = mailbox.shift();
+      n++;
+      this.handled++;
+      let result: void | PromiseLike<void>;
+      try {
+        result = actor.handle(message, this);
+      } catch (error) {
+        this.crash(error);
+        return n;
+      }
+      if (result !== undefined && isThenable(result)) {
+        this.suspendUntil(result);
+        return n;
+      }
+    }
+    this.requeueIfReady();
+    return n;
+  }
+
+  private afterHandler(result: unknown): void {
+    if (result !== undefined && isThenable(result)) this.suspendUntil(result);
+    else this.requeueIfReady();
+  }
+
+  private suspendUntil(pending: PromiseLike<unknown>): void {
+    this.busy = true;
+    if (this.resumeActor === null) {
+      this.resumeActor = () => {
+        this.busy = false;
+        this.requeueIfReady();
+      };
+      this.failActor = (error) => {
+        this.busy = false;
+        this.crash(error);
+      };
+    }
+    pending.then(this.resumeActor, this.failActor);
+  }
+
+  private requeueIfReady(): void {
+    if (
+      this.state === ALIVE &&
+      !this.queued &&
+      !this.busy &&
+      this.mailbox !== null &&
+      this.mailbox.length > 0
+    ) {
+      this.runtime.scheduler.enqueue(this);
+    }
+  }
+
+  // ---- receive ----------------------------------------------------------------------------
+
+  receive(options?: {
+    match?: ((message: unknown) => boolean) | undefined;
+    timeout?: number | undefined;
+  }): Promise<never> {
+    if (this.state === EXITED) return Promise.reject(this.exitedError());
+    if (this.actor !== null) {
+      throw new TypeError("receive() is for processes spawned with a body, not for servers");
+    }
+    if (this.waitResolve !== null) {
+      throw new TypeError(`process ${this.pid} is already waiting in receive()`);
+    }
+    const match = options?.match ?? null;
+    const timeout = options?.timeout;
+    if (match !== null && typeof match !== "function") {
+      invalidArgument("receive.match", "a function", match);
+    }
+    if (
+      timeout !== undefined &&
+      !(timeout >= 0 && (Number.isInteger(timeout) || timeout === Infinity))
+    ) {
+      invalidArgument("receive.timeout", "a non-negative integer (ms) or Infinity", timeout);
+    }
+    const mailbox = this.mailbox;
+    if (mailbox !== null && mailbox.length > 0) {
+      try {
+        const index = findMatch(mailbox, match, 0);
+        if (index >= 0) {
+          this.handled++;
+          return Promise.resolve(mailbox.removeAt(index)) as Promise<never>;
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (timeout === 0) return Promise.resolve(TIMEOUT) as Promise<never>;
+    return new Promise<unknown>((resolve, reject) => {
+      this.waitResolve = resolve;
+      this.waitReject = reject;
+      this.waitMatch = match;
+      this.waitScan = mailbox === null ? 0 : mailbox.length;
+      if (timeout !== undefined && timeout !== Infinity) {
+        this.waitTimer = this.runtime.clock.setTimer(timeout, () => this.receiveTimedOut());
+      }
+    }) as Promise<never>;
+  }
+
+  /** A message arrived while waiting: take it if it matches. */
+  private wake(): void {
+    if (this.waitResolve === null || this.mailbox === null) return;
+    let index: number;
+    try {
+      index = findMatch(this.mailbox, this.waitMatch, this.waitScan);
+    } catch (error) {
+      this.settleWait().reject(error);
+      return;
+    }
+    if (index < 0) {
+      this.waitScan = this.mailbox.length;
+      return;
+    }
+    const message = this.mailbox.removeAt(index);
+    this.handled++;
+    this.settleWait().resolve(message);
+  }
+
+  private receiveTimedOut(): void {
+    this.waitTimer = undefined;
+    if (this.waitResolve === null) return;
+    // A matching message that arrived but has not had its turn yet still wins over the timeout.
+    this.wake();
+    if (this.waitResolve !== null) this.settleWait().resolve(TIMEOUT);
+  }
+
+  private settleWait(): { resolve: (value: unknown) => void; reject: (error: unknown) => void } {
+    const resolve = this.waitResolve as (value: unknown) => void;
+    const reject = this.waitReject as (error: unknown) => void;
+    this.waitResolve = null;
+    this.waitReject = null;
+    this.waitMatch = null;
+    if (this.waitTimer !== undefined) {
+      this.runtime.clock.clearTimer(this.waitTimer);
+      this.waitTimer = undefined;
+    }
+    return { resolve, reject };
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (!(ms >= 0 && Number.isFinite(ms)))
+      invalidArgument("sleep.ms", "a non-negative number (ms)", ms);
+    if (this.state === EXITED) return Promise.reject(this.exitedError());
+    return new Promise((resolve, reject) => {
+      const hook = new SleepHook(reject);
+      attachHook(this, hook);
+      hook.timer = this.runtime.clock.setTimer(ms, () => {
+        detachHook(hook);
+        resolve();
+      });
+      hook.clock = this.runtime.clock;
+    });
+  }
+
+  // ---- links, monitors, exits -------------------------------------------------------------
+
+  trapExit(flag: boolean): boolean {
+    const previous = this.trapExits;
+    this.trapExits = flag;
+    return previous;
+  }
+
+  link(pid: Pid): void {
+    if (this.state === EXITED) return;
+    const other = this.runtime.lookup(pid);
+    if (other === undefined) {
+      this.exitSignal(pid, "noproc", true);
+      return;
+    }
+    if (other === this) return;
+    if (this.links === null) this.links = new Set();
+    if (other.links === null) other.links = new Set();
+    this.links.add(other);
+    other.links.add(this);
+  }
+
+  unlink(pid: Pid): void {
+    const other = this.runtime.lookup(pid);
+    if (other === undefined || this.links === null) return;
+    this.links.delete(other);
+    other.links?.delete(this);
+  }
+
+  monitor(pid: Pid): Ref {
+    const ref = this.runtime.makeRef();
+    const target = this.runtime.lookup(pid);
+    if (target === undefined || !target.alive) {
+      this.deliver(new DownMessage(ref, pid, "noproc"));
+      return ref;
+    }
+    const monitor = new Monitor(ref, this);
+    if (this.monitoring === null) this.monitoring = new Map();
+    this.monitoring.set(ref.id, monitor);
+    attachHook(target, monitor);
+    return ref;
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    const monitor = this.monitoring?.get(ref.id);
+    let removed = false;
+    if (monitor !== undefined) {
+      this.monitoring?.delete(ref.id);
+      detachHook(monitor);
+      removed = true;
+    }
+    if (options?.flush && this.mailbox !== null) {
+      const index = findMatch(
+        this.mailbox,
+        (m) => m instanceof DownMessage && m.ref.equals(ref),
+        0,
+      );
+      if (index >= 0) this.mailbox.removeAt(index);
+    }
+    return removed;
+  }
+
+  /** @internal Forgets a monitor that has fired. */
+  monitorFired(ref: Ref): void {
+    this.monitoring?.delete(ref.id);
+  }
+
+  spawnLink(body: ProcessBody, options?: SpawnOptions): Pid {
+    if (this.state === EXITED) throw this.exitedError();
+    const child = this.runtime.spawnProcess(body, null, options);
+    child.parent = this.pid;
+    if (this.links === null) this.links = new Set();
+    child.links = new Set([this]);
+    this.links.add(child);
+    return child.pid;
+  }
+
+  spawnMonitor(body: ProcessBody, options?: SpawnOptions): [Pid, Ref] {
+    if (this.state === EXITED) throw this.exitedError();
+    const child = this.runtime.spawnProcess(body, null, options);
+    return [child.pid, this.monitor(child.pid)];
+  }
+
+  sendExit(pid: Pid, reason: ExitReason): void {
+    this.runtime.lookup(pid)?.exitSignal(this.pid, reason, false);
+  }
+
+  /**
+   * An exit signal arrives from `from`. `viaLink` tells a linked process's death from an
+   * explicit `exit(pid, reason)`: only the explicit `"kill"` is untrappable.
+   */
+  exitSignal(from: Pid, reason: ExitReason, viaLink: boolean): void {
+    if (this.state === EXITED) return;
+    if (reason === "kill" && !viaLink) {
+      this.exit("killed");
+    } else if (this.trapExits) {
+      this.deliver(new ExitMessage(from, reason));
+    } else if (reason === "normal") {
+      if (!viaLink && from.equals(this.pid)) this.exit("normal");
+    } else {
+      this.exit(reason);
+    }
+  }
+
+  /** A throw or rejection inside the process: report it, then exit with the error. */
+  crash(error: unknown): void {
+    if (this.state === EXITED) return;
+    this.runtime.reportCrash(this, error);
+    this.exit(error);
+  }
+
+  exit(reason: ExitReason): void {
+    if (this.state === EXITED) return;
+    this.state = EXITED;
+    this.exitReason = reason;
+    this.body = null;
+    this.mailbox = null;
+    this.runtime.forget(this);
+    if (this.waitResolve !== null) this.settleWait().reject(this.exitedError());
+    if (this.controller !== null) this.controller.abort(this.exitedError());
+    if (this.monitoring !== null) {
+      for (const monitor of this.monitoring.values()) detachHook(monitor);
+      this.monitoring = null;
+    }
+    const links = this.links;
+    this.links = null;
+    if (links !== null) {
+      for (const other of links) {
+        other.links?.delete(this);
+        this.runtime.queueExitSignal(other, this.pid, reason);
+      }
+    }
+    fireHooks(this, this.pid, reason);
+    publishExit(this.pid, reason);
+  }
+
+  private exitedError(): ProcessExitedError {
+    return new ProcessExitedError(this.pid, this.exitReason);
+  }
+}
+
+/** @internal A monitor: delivers one DOWN message to its watcher. */
+export class Monitor extends ExitHook {
+  constructor(
+    readonly ref: Ref,
+    readonly watcher: Process,
+  ) {
+    super();
+  }
+
+  onExit(pid: Pid, reason: ExitReason): void {
+    this.watcher.monitorFired(this.ref);
+    this.watcher.deliver(new DownMessage(this.ref, pid, reason));
+  }
+}
+
+class SleepHook extends ExitHook {
+  timer: TimerHandle = undefined;
+  clock: { clearTimer(handle: TimerHandle): void } | null = null;
+
+  constructor(private readonly reject: (error: unknown) => void) {
+    super();
+  }
+
+  onExit(pid: Pid, reason: ExitReason): void {
+    this.clock?.clearTimer(this.timer);
+    this.reject(new ProcessExitedError(pid, reason));
+  }
+}
+
+function findMatch(
+  mailbox: Ring<unknown>,
+  match: ((message: unknown) => boolean) | null,
+  from: number,
+): number {
+  if (match === null) return from < mailbox.length ? from : -1;
+  for (let i = from; i < mailbox.length; i++) {
+    if (match(mailbox.at(i))) return i;
+  }
+  return -1;
+}
+
+/** @internal */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** @internal Raised by helpers that need a live process. */
+export function noProc(dest: unknown): NoProcError {
+  return new NoProcError(dest);
+}

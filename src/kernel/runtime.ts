@@ -1,0 +1,216 @@
+import { type Clock, systemClock } from "./clock.js";
+import { describeReason, type ExitReason, NameTakenError } from "./exit.js";
+import { Pid, Ref } from "./pid.js";
+import { type Actor, Process, type ProcessBody, type SpawnOptions } from "./process.js";
+import { Scheduler } from "./scheduler.js";
+import { publishCrash, publishSpawn } from "./telemetry.js";
+
+/** A crash as the logger hook receives it. */
+export interface CrashReport {
+  readonly pid: Pid;
+  readonly name: string | null;
+  readonly error: unknown;
+}
+
+/**
+ * Where the runtime reports crashes (a throw or a rejected promise inside a process). A crash is
+ * never an unhandled rejection of Node: it is reported here, then the process exits with it.
+ *
+ * @example
+ * ```ts
+ * setLogger({ crash: (r) => myLogger.error({ pid: String(r.pid), err: r.error }) });
+ * ```
+ */
+export interface Logger {
+  crash(report: CrashReport): void;
+}
+
+/** The default logger: one line and the stack on stderr. */
+export const consoleLogger: Logger = {
+  crash({ pid, name, error }) {
+    const who = name === null ? String(pid) : `${pid} (${name})`;
+    const detail =
+      error instanceof Error ? (error.stack ?? describeReason(error)) : describeReason(error);
+    console.error(`[beamish] process ${who} crashed: ${detail}`);
+  },
+};
+
+/** Options of a {@link Runtime}. */
+export interface RuntimeOptions {
+  /** Node number printed in pids; 0 is the main thread. */
+  readonly node?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * One node: a process table, local names, a scheduler and a clock. Each thread has one current
+ * runtime; `beamish/testing` runs each test in a fresh one.
+ *
+ * @example
+ * ```ts
+ * const runtime = currentRuntime();
+ * runtime.processCount; // live processes
+ * ```
+ */
+export class Runtime {
+  readonly node: number;
+  readonly scheduler = new Scheduler();
+  clock: Clock;
+  logger: Logger;
+  /** The pid standing for code that runs outside any process. */
+  readonly rootPid: Pid;
+  private readonly processes = new Map<number, Process>();
+  private readonly names = new Map<string, Process>();
+  private nextId = 1;
+  private nextRef = 1;
+  private readonly exitQueue: Array<{ target: Process; from: Pid; reason: ExitReason }> = [];
+  private propagating = false;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.node = options.node ?? 0;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? consoleLogger;
+    this.rootPid = new Pid(this.node, 0);
+  }
+
+  /** @internal */
+  spawnProcess(body: ProcessBody | null, actor: Actor | null, options?: SpawnOptions): Process {
+    const process = new Process(this, this.nextId++, body, actor);
+    if (options !== undefined) {
+      if (options.name !== undefined) this.register(options.name, process);
+      if (options.trapExit) process.trapExits = true;
+    }
+    this.processes.set(process.pid.id, process);
+    publishSpawn(process.pid);
+    this.scheduler.enqueue(process);
+    return process;
+  }
+
+  /** @internal The live local process behind `pid`. */
+  lookup(pid: Pid): Process | undefined {
+    const process = pid.process;
+    if (process !== undefined) return process.runtime === this ? process : undefined;
+    return pid.node === this.node ? this.processes.get(pid.id) : undefined;
+  }
+
+  /** @internal */
+  register(name: string, process: Process): void {
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new NameTakenError(name, holder.pid);
+    if (process.name !== null) {
+      throw new NameTakenError(process.name, process.pid);
+    }
+    this.names.set(name, process);
+    process.name = name;
+  }
+
+  /** @internal */
+  unregister(name: string): boolean {
+    const process = this.names.get(name);
+    if (process === undefined) return false;
+    this.names.delete(name);
+    process.name = null;
+    return true;
+  }
+
+  /** @internal */
+  whereis(name: string): Process | undefined {
+    return this.names.get(name);
+  }
+
+  /** Names registered now. */
+  registered(): string[] {
+    return [...this.names.keys()];
+  }
+
+  /** Live processes now. */
+  pids(): Pid[] {
+    return [...this.processes.values()].map((p) => p.pid);
+  }
+
+  /** How many processes are alive. */
+  get processCount(): number {
+    return this.processes.size;
+  }
+
+  /** @internal */
+  makeRef(): Ref {
+    return new Ref(this.node, this.nextRef++);
+  }
+
+  /** @internal Called once by an exiting process. */
+  forget(process: Process): void {
+    this.processes.delete(process.pid.id);
+    process.pid.process = undefined;
+    if (process.name !== null) {
+      this.names.delete(process.name);
+      process.name = null;
+    }
+  }
+
+  /**
+   * @internal Exit signals along links are delivered from a queue, not by recursion, so a long
+   * chain of linked processes cannot overflow the stack.
+   */
+  queueExitSignal(target: Process, from: Pid, reason: ExitReason): void {
+    this.exitQueue.push({ target, from, reason });
+    if (this.propagating) return;
+    this.propagating = true;
+    try {
+      for (let i = 0; i < this.exitQueue.length; i++) {
+        const signal = this.exitQueue[i] as { target: Process; from: Pid; reason: ExitReason };
+        signal.target.exitSignal(signal.from, signal.reason, true);
+      }
+    } finally {
+      this.exitQueue.length = 0;
+      this.propagating = false;
+    }
+  }
+
+  /** @internal */
+  reportCrash(process: Process, error: unknown): void {
+    publishCrash(process.pid, process.name, error);
+    try {
+      this.logger.crash({ pid: process.pid, name: process.name, error });
+    } catch {
+      // A failing logger must not turn one crash into two.
+    }
+  }
+
+  /** Kills every process (reason `"kill"`); used to tear a runtime down. */
+  killAll(): void {
+    for (const process of [...this.processes.values()])
+      process.exitSignal(this.rootPid, "kill", false);
+  }
+}
+
+let current = new Runtime();
+
+/**
+ * The runtime that free functions (`spawn`, `send`, ...) act on.
+ *
+ * @example
+ * ```ts
+ * currentRuntime().processCount;
+ * ```
+ */
+export function currentRuntime(): Runtime {
+  return current;
+}
+
+/**
+ * Makes `runtime` current and returns the one it replaces; `beamish/testing` uses it to give each
+ * test a fresh runtime.
+ *
+ * @example
+ * ```ts
+ * const previous = setCurrentRuntime(new Runtime());
+ * try { ... } finally { setCurrentRuntime(previous); }
+ * ```
+ */
+export function setCurrentRuntime(runtime: Runtime): Runtime {
+  const previous = current;
+  current = runtime;
+  return previous;
+}

@@ -1,0 +1,88 @@
+import { Ring } from "./ring.js";
+
+/** @internal What the scheduler runs: a process with work to do. */
+export interface Runnable {
+  queued: boolean;
+  /** Runs one turn of at most `budget` messages; returns the work done, in messages. */
+  run(budget: number): number;
+}
+
+/** Messages a process may handle in one turn before it goes to the back of the run queue. */
+export const TURN_BUDGET = 500;
+/** Milliseconds of work after which the scheduler yields to the event loop. */
+export const TIME_SLICE_MS = 4;
+
+/**
+ * @internal The run queue. Node cannot preempt, so fairness comes from two bounds: a process
+ * handles at most {@link TURN_BUDGET} messages per turn, and after {@link TIME_SLICE_MS} of work
+ * the next drain is a `setImmediate` instead of a microtask, which lets timers and I/O run.
+ * The slice spans microtask drains too: a ping-pong of processes that wake each other through
+ * promises would otherwise never leave the microtask queue.
+ */
+export class Scheduler {
+  private readonly queue = new Ring<Runnable>(64);
+  private drainPending = false;
+  private sliceOpen = false;
+  private sliceStart = 0;
+  private sliceGeneration = 0;
+
+  /** Puts `process` at the back of the run queue and makes sure a drain is coming. */
+  enqueue(process: Runnable): void {
+    process.queued = true;
+    this.queue.push(process);
+    if (!this.drainPending) {
+      this.drainPending = true;
+      if (this.sliceOpen && performance.now() - this.sliceStart > TIME_SLICE_MS) {
+        setImmediate(this.drainAfterYield);
+      } else {
+        queueMicrotask(this.drain);
+      }
+    }
+  }
+
+  /** Processes waiting for their turn. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** True while work is queued or a drain is scheduled. */
+  get busy(): boolean {
+    return this.drainPending || this.queue.length > 0;
+  }
+
+  private readonly drain = (): void => {
+    if (!this.sliceOpen) this.openSlice();
+    const queue = this.queue;
+    let work = 0;
+    while (queue.length > 0) {
+      const process = queue.shift() as Runnable;
+      process.queued = false;
+      work += process.run(TURN_BUDGET);
+      // Reading the clock costs more than a small turn: look only every 64 messages' worth.
+      if (work >= 64) {
+        work = 0;
+        if (queue.length > 0 && performance.now() - this.sliceStart > TIME_SLICE_MS) {
+          setImmediate(this.drainAfterYield);
+          return;
+        }
+      }
+    }
+    this.drainPending = false;
+  };
+
+  private readonly drainAfterYield = (): void => {
+    this.sliceOpen = false;
+    this.drain();
+  };
+
+  private openSlice(): void {
+    this.sliceOpen = true;
+    this.sliceStart = performance.now();
+    const generation = ++this.sliceGeneration;
+    // The slice ends when the event loop reaches its check phase: every microtask of this
+    // macrotask has run by then.
+    setImmediate(() => {
+      if (this.sliceGeneration === generation) this.sliceOpen = false;
+    });
+  }
+}

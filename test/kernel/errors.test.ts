@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { inspect } from "node:util";
 import { describe, it } from "node:test";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import {
   BeamishError,
-  InvalidArgumentError,
   formatValue,
+  InvalidArgumentError,
   invalidArgument,
   isBeamishError,
 } from "../../src/kernel/errors.js";
@@ -82,7 +82,9 @@ describe("invalidArgument", () => {
       checkArgument();
       assert.fail("did not throw");
     } catch (e) {
-      const frames = String((e as Error).stack).split("\n").slice(1);
+      const frames = String((e as Error).stack)
+        .split("\n")
+        .slice(1);
       assert.match(frames[0] ?? "", /checkArgument/);
     }
   });
@@ -102,7 +104,10 @@ describe("isBeamishError", () => {
 
   it("recognises errors of another copy of the library by their shared brand", () => {
     const foreign = Object.create(Object.getPrototypeOf(new SampleError(1)));
-    assert.equal(isBeamishError(Object.assign(foreign, { code: "ERR_SAMPLE" }), "ERR_SAMPLE"), true);
+    assert.equal(
+      isBeamishError(Object.assign(foreign, { code: "ERR_SAMPLE" }), "ERR_SAMPLE"),
+      true,
+    );
   });
 
   it("narrows a known code to its class", () => {
@@ -148,7 +153,10 @@ describe("formatValue", () => {
     [new Map(), "a Map instance"],
     [new Date(0), "a Date instance"],
     [new Error("x"), "an Error instance"],
-    [new InvalidArgumentError({ path: "p", expected: "e", got: 0 }), "an InvalidArgumentError instance"],
+    [
+      new InvalidArgumentError({ path: "p", expected: "e", got: 0 }),
+      "an InvalidArgumentError instance",
+    ],
     [Promise.resolve(), "a Promise instance"],
     [Object.create(Object.create(Object.create(null))), "an object"],
   ];
@@ -190,8 +198,6 @@ describe("formatValue", () => {
   });
 
   it("writes every number as JavaScript reads it back", () => {
-    fc.assert(
-      fc.property(fc.double(), (n) => Object.is(Number(formatValue(n)), n)),
-    );
+    fc.assert(fc.property(fc.double(), (n) => Object.is(Number(formatValue(n)), n)));
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * `beamish/testing`: a virtual clock, a fresh runtime per test, and ExUnit-style receive
+ * assertions for a test acting as a process.
+ */
+export {
+  assertReceive,
+  matches,
+  type Pattern,
+  type ReceiveAssertionOptions,
+  refuteReceive,
+} from "./receive.js";
+export {
+  type RuntimeTest,
+  runInRuntime,
+  settleRuntime,
+  type WithRuntimeOptions,
+  withRuntime,
+} from "./runtime.js";
+export { VirtualClock } from "./virtual-clock.js";

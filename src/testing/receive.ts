@@ -117,6 +117,8 @@ async function waitFor(
   if (!(clock instanceof VirtualClock)) return self.receive({ match, timeout });
   let result: unknown = TIMEOUT;
   let done = false;
+  // A message may itself be an Error: only a rejected receive is a failure to rethrow.
+  let failed = false;
   self.receive({ match, timeout }).then(
     (m) => {
       result = m;
@@ -124,13 +126,14 @@ async function waitFor(
     },
     (error: unknown) => {
       result = error;
+      failed = true;
       done = true;
     },
   );
   await clock.advance(timeout, () => done);
   await settleRuntime(runtime);
   if (!done) throw new Error("receive did not settle after its timeout passed");
-  if (result instanceof Error) throw result;
+  if (failed) throw result;
   return result;
 }
 

@@ -81,3 +81,12 @@ test(
     { clock: "real" },
   ),
 );
+
+test(
+  "assertReceive returns a message that is itself an Error instead of throwing it",
+  withRuntime(async ({ self }) => {
+    const error = new Error("as data");
+    send(self.pid, error);
+    assert.equal(await assertReceive(self, (m) => m instanceof Error), error);
+  }),
+);

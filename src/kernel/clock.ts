@@ -32,6 +32,35 @@ export interface Clock {
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimer: (ms, fn) => setTimeout(fn, ms),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimer: (ms, fn) => (ms > MAX_TIMER_MS ? new LongTimer(ms, fn) : setTimeout(fn, ms)),
+  clearTimer: (handle) => {
+    if (handle instanceof LongTimer) handle.cancel();
+    else clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
 };
+
+/** Node fires a timer longer than this almost at once (with a warning), so longer ones chain. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+class LongTimer {
+  private timer: ReturnType<typeof setTimeout>;
+  private readonly deadline: number;
+
+  constructor(
+    ms: number,
+    private readonly fn: () => void,
+  ) {
+    this.deadline = performance.now() + ms;
+    this.timer = setTimeout(this.step, MAX_TIMER_MS);
+  }
+
+  private readonly step = (): void => {
+    const left = this.deadline - performance.now();
+    if (left <= 0) this.fn();
+    else this.timer = setTimeout(this.step, Math.min(left, MAX_TIMER_MS));
+  };
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -42,11 +42,15 @@ export abstract class BeamishError extends Error {
   abstract readonly code: string;
   declare readonly [brand]: true;
 
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    // Not enumerable, as on Error.prototype, so that inspection shows the payload, not the name.
+  // A prototype getter, not an own property: defining a property per instance made constructing
+  // an error (once per killed process) several times slower.
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  override set name(value: string) {
     Object.defineProperty(this, "name", {
-      value: new.target.name,
+      value,
       writable: true,
       configurable: true,
       enumerable: false,

@@ -1,0 +1,38 @@
+/** The units of BENCH.md: higher is better for rates, lower for `ms` and `bytes/process`. */
+export type Unit = "ops/s" | "msgs/s" | "events/s" | "ms" | "bytes/process";
+
+/**
+ * One benchmark workload: each implementation runs one timed repetition and returns its figure
+ * in `unit`. The driver runs every implementation in a fresh Node process.
+ */
+export interface Workload {
+  readonly name: string;
+  readonly unit: Unit;
+  readonly params: Record<string, number | string>;
+  /** Implementations by results key: `beamish` and the peers measured in the same run. */
+  readonly impls: Record<string, () => Promise<number>>;
+  /** Ratio pairs [A, B] reported as `A/B`; default `beamish/<peer>` for every peer. */
+  readonly ratios?: ReadonlyArray<readonly [string, string]>;
+  /** Timed repetitions (at least 5) and warm-up repetitions. */
+  readonly repetitions?: number;
+  readonly warmup?: number;
+}
+
+/** Defines a workload (an identity function that checks the shape at compile time). */
+export function workload(definition: Workload): Workload {
+  return definition;
+}
+
+/** Runs `fn` and returns `count` per second of wall time. */
+export async function rate(count: number, fn: () => unknown): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return count / ((performance.now() - start) / 1000);
+}
+
+/** Runs `fn` and returns the wall time in ms. */
+export async function elapsed(fn: () => unknown): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}

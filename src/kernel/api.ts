@@ -2,7 +2,7 @@ import type { TimerHandle } from "./clock.js";
 import { invalidArgument } from "./errors.js";
 import { type ExitReason, NoProcError } from "./exit.js";
 import { Pid, type Ref } from "./pid.js";
-import type { Process, ProcessBody, SpawnOptions } from "./process.js";
+import { checkSpawn, type Process, type ProcessBody, type SpawnOptions } from "./process.js";
 import { currentRuntime } from "./runtime.js";
 
 /**
@@ -49,7 +49,7 @@ export type Dest = Pid | Name;
  * ```
  */
 export function spawn(body: ProcessBody, options?: SpawnOptions): Pid {
-  if (typeof body !== "function") invalidArgument("body", "a function", body);
+  checkSpawn(body, options, "spawn");
   return currentRuntime().spawnProcess(body, null, options).pid;
 }
 

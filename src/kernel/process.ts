@@ -8,7 +8,7 @@ import {
   ProcessExitedError,
 } from "./exit.js";
 import { attachHook, detachHook, ExitHook, fireHooks } from "./hooks.js";
-import { checkFunction, checkTimeout } from "./options.js";
+import { checkFunction, checkTimeout, option, schema } from "./options.js";
 import { Pid, type Ref } from "./pid.js";
 import { Ring } from "./ring.js";
 import type { Runtime } from "./runtime.js";
@@ -39,6 +39,24 @@ export interface SpawnOptions {
   readonly name?: string | undefined;
   /** Starts the process trapping exits. */
   readonly trapExit?: boolean | undefined;
+}
+
+const spawnOptions = schema({
+  name: option
+    .custom("a non-empty string", (v): v is string => typeof v === "string" && v !== "")
+    .optional()
+    .doc("Registers the process under this local name before it runs."),
+  trapExit: option.boolean(false).doc("Starts the process trapping exits."),
+});
+
+/**
+ * @internal Checks the arguments of `spawn`, `spawnLink` and `spawnMonitor` at the boundary, so
+ * that a bad body fails the caller instead of crashing the new process, and a bad name never
+ * reaches the name table.
+ */
+export function checkSpawn(body: unknown, options: unknown, path: string): void {
+  checkFunction(body, "body");
+  if (options !== undefined) spawnOptions.parse(options, path);
 }
 
 /**
@@ -462,6 +480,7 @@ export class Process implements Self {
   }
 
   spawnLink(body: ProcessBody, options?: SpawnOptions): Pid {
+    checkSpawn(body, options, "spawnLink");
     if (this.state === EXITED) throw this.exitedError();
     const child = this.runtime.spawnProcess(body, null, options);
     child.parent = this.pid;
@@ -472,6 +491,7 @@ export class Process implements Self {
   }
 
   spawnMonitor(body: ProcessBody, options?: SpawnOptions): [Pid, Ref] {
+    checkSpawn(body, options, "spawnMonitor");
     if (this.state === EXITED) throw this.exitedError();
     const child = this.runtime.spawnProcess(body, null, options);
     return [child.pid, this.monitor(child.pid)];

@@ -335,14 +335,26 @@ export class Process implements Self {
     if (timeout !== undefined) checkTimeout(timeout, "receive.timeout");
     const mailbox = this.mailbox;
     if (mailbox !== null && mailbox.length > 0) {
+      let index: number;
       try {
-        const index = findMatch(mailbox, match, 0);
-        if (index >= 0) {
+        index = findMatch(mailbox, match, 0);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (index >= 0) {
+        if (!this.runtime.scheduler.shouldYield()) {
           this.handled++;
           return Promise.resolve(mailbox.removeAt(index)) as Promise<never>;
         }
-      } catch (error) {
-        return Promise.reject(error);
+        // A process taking message after message from its mailbox never leaves the microtask
+        // queue: once its slice is spent, it takes the next one on its turn of the run queue.
+        return new Promise<unknown>((resolve, reject) => {
+          this.waitResolve = resolve;
+          this.waitReject = reject;
+          this.waitMatch = match;
+          this.waitScan = index;
+          this.runtime.scheduler.enqueue(this);
+        }) as Promise<never>;
       }
     }
     if (timeout === 0) return Promise.resolve(TIMEOUT) as Promise<never>;

@@ -11,6 +11,8 @@ export interface Runnable {
 export const TURN_BUDGET = 500;
 /** Milliseconds of work after which the scheduler yields to the event loop. */
 export const TIME_SLICE_MS = 4;
+/** Fast-path receives between two looks at the clock in {@link Scheduler.shouldYield}. */
+const YIELD_CHECK_EVERY = 64;
 
 /**
  * @internal The run queue. Node cannot preempt, so fairness comes from two bounds: a process
@@ -25,6 +27,7 @@ export class Scheduler {
   private sliceOpen = false;
   private sliceStart = 0;
   private sliceGeneration = 0;
+  private sinceYieldCheck = 0;
 
   /** Puts `process` at the back of the run queue and makes sure a drain is coming. */
   enqueue(process: Runnable): void {
@@ -38,6 +41,22 @@ export class Scheduler {
         queueMicrotask(this.drain);
       }
     }
+  }
+
+  /**
+   * True when the current slice is spent, so that a process able to go on at once (a receive
+   * whose message is already in the mailbox) should queue for its turn instead: without this, it
+   * would run from microtask to microtask and starve every other process, timer and I/O. Reads
+   * the clock only once every {@link YIELD_CHECK_EVERY} calls.
+   */
+  shouldYield(): boolean {
+    if (++this.sinceYieldCheck < YIELD_CHECK_EVERY) return false;
+    this.sinceYieldCheck = 0;
+    if (!this.sliceOpen) {
+      this.openSlice();
+      return false;
+    }
+    return performance.now() - this.sliceStart > TIME_SLICE_MS;
   }
 
   /** Processes waiting for their turn. */

@@ -239,6 +239,28 @@ describe("links", () => {
 
 describe("exit signals", () => {
   it(
+    "are trapped after trapExit(true), which returns the previous setting",
+    withRuntime(async ({ self }) => {
+      const pid = spawn(async (p) => {
+        const before = p.trapExit(true);
+        const again = p.trapExit(true);
+        send(self.pid, { before, again });
+        send(self.pid, await p.receive());
+        const reset = p.trapExit(false);
+        send(self.pid, { reset });
+        await p.receive();
+      });
+      await assertReceive(self, { before: false, again: true });
+      self.monitor(pid);
+      exit(pid, "shutdown");
+      assert.equal((await assertReceive<ExitMessage>(self, isExitMessage)).reason, "shutdown");
+      await assertReceive(self, { reset: true });
+      exit(pid, "shutdown");
+      assert.equal(await downReason(self, pid), "shutdown");
+    }),
+  );
+
+  it(
     "kill even a trapping process with kill, whose reason becomes killed",
     withRuntime(async ({ self }) => {
       const pid = idle({ trap: true, forwardTo: self.pid });

@@ -18,6 +18,7 @@ import {
   Ref,
   send,
   spawn,
+  whereis,
 } from "beamish";
 import { assertReceive, refuteReceive, withRuntime } from "beamish/testing";
 
@@ -147,16 +148,55 @@ describe("spawn", () => {
     assert.deepEqual(unhandled, []);
   });
 
+  it("does not report a process killed while it waits as a crash, nor as an unhandled rejection", async () => {
+    const unhandled = await unhandledRejectionsDuring(
+      withRuntime(async ({ self, crashes, settle }) => {
+        const waiting = spawn(async (p) => {
+          await p.receive();
+        });
+        const sleeping = spawn(async (p) => {
+          await p.sleep(1000);
+        });
+        await settle();
+        self.monitor(waiting);
+        self.monitor(sleeping);
+        exit(waiting, "kill");
+        exit(sleeping, "shutdown");
+        assert.equal((await assertReceive<DownMessage>(self, downOf(waiting))).reason, "killed");
+        assert.equal((await assertReceive<DownMessage>(self, downOf(sleeping))).reason, "shutdown");
+        assert.deepEqual(crashes, []);
+      }),
+    );
+    assert.deepEqual(unhandled, []);
+  });
+
   it(
-    "does not report a process killed from outside as a crash",
-    withRuntime(async ({ self, crashes }) => {
-      const pid = spawn(async (p) => {
-        await p.receive();
-      });
+    "never runs the body of a process killed before its first turn, and frees its name",
+    withRuntime(async ({ self, settle }) => {
+      let ran = false;
+      const pid = spawn(
+        () => {
+          ran = true;
+        },
+        { name: "short-lived" },
+      );
       self.monitor(pid);
       exit(pid, "kill");
+      await settle();
+      assert.equal(ran, false);
       assert.equal((await assertReceive<DownMessage>(self, downOf(pid))).reason, "killed");
-      assert.deepEqual(crashes, []);
+      assert.equal(whereis("short-lived"), undefined);
+    }),
+  );
+
+  it(
+    "delivers a message sent just before exiting ahead of the DOWN message",
+    withRuntime(async ({ self }) => {
+      const pid = spawn(() => send(self.pid, "last words"));
+      self.monitor(pid);
+      assert.equal(await self.receive({ timeout: 100 }), "last words");
+      const down = await assertReceive<DownMessage>(self, () => true);
+      assert.ok(isDownMessage(down));
     }),
   );
 
@@ -313,6 +353,21 @@ describe("a process exiting", () => {
       assert.equal(clock.pendingTimers, 0);
       await clock.advance(1000);
       await refuteReceive(self, "woke", { timeout: 0 });
+    }),
+  );
+
+  it(
+    "clears the timer of a timed receive it was waiting in",
+    withRuntime(async ({ self, clock }) => {
+      const pid = spawn(async (p) => {
+        await p.receive({ timeout: 5000 });
+      });
+      await clock.advance(10);
+      assert.equal(clock.pendingTimers, 1);
+      self.monitor(pid);
+      exit(pid, "kill");
+      await assertReceive(self, downOf(pid));
+      assert.equal(clock.pendingTimers, 0);
     }),
   );
 

@@ -128,19 +128,24 @@ describe("scheduler fairness on real time", () => {
           let exchanges = 0;
           let atTimer = -1;
           let atResponse = -1;
-          setTimeout(() => {
-            atTimer = exchanges;
-          }, 5);
-          const response = fetch(`http://127.0.0.1:${port}/`).then(async (res) => {
-            const body = await res.text();
-            atResponse = exchanges;
-            return body;
-          });
+          let response: Promise<string> | undefined;
+          // Both start once the processes are busy exchanging, and must be served before the
+          // exchanges are over.
+          const startWaiting = () => {
+            setTimeout(() => {
+              atTimer = exchanges;
+            }, 5);
+            response = fetch(`http://127.0.0.1:${port}/`).then(async (res) => {
+              const body = await res.text();
+              atResponse = exchanges;
+              return body;
+            });
+          };
           for (let i = 0; i < pairs; i++) {
             pingPong(
               rounds,
               () => {
-                exchanges++;
+                if (++exchanges === pairs) startWaiting();
               },
               self.pid,
             );
@@ -148,9 +153,9 @@ describe("scheduler fairness on real time", () => {
           for (let i = 0; i < pairs; i++) await assertReceive(self, "done", { timeout: 60_000 });
           assert.equal(await response, "ok");
           assert.equal(exchanges, final);
-          assert.ok(atTimer >= 0 && atTimer < final, `the timer ran at ${atTimer} of ${final}`);
+          assert.ok(atTimer >= pairs && atTimer < final, `the timer ran at ${atTimer} of ${final}`);
           assert.ok(
-            atResponse >= 0 && atResponse < final,
+            atResponse >= pairs && atResponse < final,
             `the response came at ${atResponse} of ${final}`,
           );
         } finally {

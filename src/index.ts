@@ -2,5 +2,6 @@
  * beamish: Erlang/OTP's processes, supervision and back-pressure for TypeScript.
  */
 
+export * from "./agent/index.js";
 export * from "./gen-server/index.js";
 export * from "./kernel/index.js";

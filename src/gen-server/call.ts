@@ -112,12 +112,7 @@ function executor(resolve: (value: unknown) => void, reject: (error: unknown) =>
 
 /** @internal The process behind a pid or name, without a table lookup for a local live pid. */
 export function serverProcess(server: Dest): Process | undefined {
-  if (server instanceof Pid) {
-    const process = server.process;
-    return process !== undefined && process.runtime === currentRuntime()
-      ? process
-      : currentRuntime().lookup(server);
-  }
+  if (server instanceof Pid) return server.process ?? currentRuntime().lookup(server);
   return resolve(server);
 }
 

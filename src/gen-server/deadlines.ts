@@ -4,8 +4,13 @@
  * one clock timer is armed for the earliest deadline of all lists. When it fires it expires what
  * is due and re-arms for the next head. A call still times out at exactly its own deadline, on
  * the virtual clock as on the real one.
+ *
+ * On the system clock two costs are paid once per turn of the event loop instead of once per
+ * call: reading the time (deadlines count from the first call of the turn, as Node's own timers
+ * count from the loop's cached time) and unref'ing the armed timer once no call is pending (so
+ * that it never keeps Node alive by itself).
  */
-import type { Clock, TimerHandle } from "../kernel/clock.js";
+import { type Clock, systemClock, type TimerHandle } from "../kernel/clock.js";
 import type { Runtime } from "../kernel/runtime.js";
 
 /** @internal Something with a deadline: a pending call. */
@@ -33,16 +38,45 @@ export class Deadlines {
   private armedAt = Infinity;
   private timer: TimerHandle = undefined;
   private clock: Clock;
+  private refed = false;
+  /** The system clock's time, read once per turn; -1 when not read yet in this turn. */
+  private turnNow = -1;
+  private endOfTurnPending = false;
 
   constructor(private readonly runtime: Runtime) {
     this.clock = runtime.clock;
   }
 
+  private now(): number {
+    const clock = this.clock;
+    if (clock !== systemClock) return clock.now();
+    if (this.turnNow < 0) {
+      this.turnNow = clock.now();
+      this.scheduleEndOfTurn();
+    }
+    return this.turnNow;
+  }
+
+  private scheduleEndOfTurn(): void {
+    if (this.endOfTurnPending) return;
+    this.endOfTurnPending = true;
+    setImmediate(this.endOfTurn);
+  }
+
+  private readonly endOfTurn = (): void => {
+    this.endOfTurnPending = false;
+    this.turnNow = -1;
+    if (this.pending === 0 && this.refed) {
+      this.refed = false;
+      refTimer(this.timer, false);
+    }
+  };
+
   /** Lists `entry` to expire `timeout` ms from now (a finite timeout). */
   add(entry: Expiring, timeout: number): void {
     const clock = this.runtime.clock;
     if (clock !== this.clock) this.switchClock(clock);
-    const deadline = clock.now() + timeout;
+    const deadline = this.now() + timeout;
     entry.deadline = deadline;
     let list = this.last;
     if (list === null || list.timeout !== timeout) {
@@ -59,7 +93,10 @@ export class Deadlines {
     if (list.tail !== null) list.tail.deadlineNext = entry;
     else list.head = entry;
     list.tail = entry;
-    if (this.pending++ === 0) refTimer(this.timer, true);
+    if (this.pending++ === 0 && !this.refed) {
+      this.refed = true;
+      refTimer(this.timer, true);
+    }
     if (deadline < this.armedAt) this.arm(deadline, timeout);
   }
 
@@ -75,19 +112,24 @@ export class Deadlines {
     entry.deadlineNext = null;
     entry.deadlineList = null;
     // An armed timer with nothing to expire must not keep Node's event loop alive; it stays
-    // armed (cheaper than clearing and setting one per call) and re-arms or not when it fires.
-    if (--this.pending === 0) refTimer(this.timer, false);
+    // armed (cheaper than clearing and setting one per call), is unref'd at the end of the turn
+    // if no call came meanwhile, and re-arms or not when it fires.
+    if (--this.pending === 0 && this.refed) this.scheduleEndOfTurn();
   }
 
   private arm(at: number, ms: number): void {
     if (this.armedAt !== Infinity) this.clock.clearTimer(this.timer);
     this.armedAt = at;
     this.timer = this.clock.setTimer(Math.max(0, ms), this.fire);
+    // A new Node timer starts ref'd.
+    this.refed = true;
+    if (this.pending === 0) this.scheduleEndOfTurn();
   }
 
   private readonly fire = (): void => {
     this.armedAt = Infinity;
     this.timer = undefined;
+    this.refed = false;
     const now = this.clock.now();
     let next = Infinity;
     for (const list of this.lists.values()) {

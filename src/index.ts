@@ -5,3 +5,4 @@
 export * from "./agent/index.js";
 export * from "./gen-server/index.js";
 export * from "./kernel/index.js";
+export * from "./task/index.js";

@@ -324,6 +324,8 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
       }
       entry.timedOut = true;
       this.kill(entry);
+      // Its exit hook takes it off the list; guard anyway, so this loop always advances.
+      if (this.runHead === entry) this.unlinkRunning(entry);
     }
     if (this.runHead !== null) this.arm(this.runHead.deadline - now);
   };

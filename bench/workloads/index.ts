@@ -5,6 +5,11 @@ import type { Workload } from "../workload.js";
 const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "spawn-idle": () => import("./spawn.js"),
   "spawn-idle-memory": () => import("./spawn.js"),
+  "genserver-call": () => import("./gen-server.js"),
+  "genserver-cast": () => import("./gen-server.js"),
+  "task-async-await": () => import("./task.js"),
+  "async-stream": () => import("./task.js"),
+  "async-stream-io": () => import("./task.js"),
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

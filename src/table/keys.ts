@@ -13,7 +13,7 @@ const expectedKey = "a string, a number other than NaN, or a bigint";
 /** @internal True when `key` may be a table key. */
 export function isTableKey(key: unknown): key is TableKey {
   const type = typeof key;
-  return type === "string" || type === "bigint" || (type === "number" && key === key);
+  return type === "string" || type === "bigint" || (type === "number" && !Number.isNaN(key));
 }
 
 /** @internal Throws the `InvalidArgumentError` for a bad key at `path`. */

@@ -128,10 +128,10 @@ export class SortedMap<K, V> {
   }
 
   /**
-   * Calls `fn` for each entry in key order (or reverse); stops when it returns `false`. Entries
+   * Calls `fn` for each entry in key order (or reverse); stops when it returns `false` exactly. Entries
    * that `fn` adds or removes are seen or not, but every entry present throughout is seen once.
    */
-  forEach(fn: (key: K, value: V) => boolean | undefined | void, reverse = false): void {
+  walk(fn: (key: K, value: V) => unknown, reverse = false): void {
     let leaf: Leaf<K, V> | null = this.edgeLeaf(reverse);
     let index = reverse ? leaf.keys.length - 1 : 0;
     while (leaf !== null) {

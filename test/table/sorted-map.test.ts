@@ -59,12 +59,12 @@ describe("SortedMap (B+ tree)", () => {
           assert.equal(map.size, model.length);
         }
         const forward: Array<[number, number]> = [];
-        map.forEach((k, v) => {
+        map.walk((k, v) => {
           forward.push([k, v]);
         });
         assert.deepEqual(forward, model);
         const backward: number[] = [];
-        map.forEach((k) => {
+        map.walk((k) => {
           backward.push(k);
         }, true);
         assert.deepEqual(backward, model.map(([k]) => k).reverse());
@@ -93,7 +93,7 @@ describe("SortedMap (B+ tree)", () => {
     );
   });
 
-  test("forEach tolerates writes from its own callback: entries present throughout are seen once", () => {
+  test("walk tolerates writes from its own callback: entries present throughout are seen once", () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 120 }),
@@ -103,7 +103,7 @@ describe("SortedMap (B+ tree)", () => {
           for (const k of keys) map.set(k, k);
           const seen: number[] = [];
           // Delete every visited odd key and add keys out of the original range.
-          map.forEach((k) => {
+          map.walk((k) => {
             seen.push(k);
             if (k % 2 === 1) map.delete(k);
             if (k <= 200) map.set(1000 + k, k);
@@ -117,11 +117,11 @@ describe("SortedMap (B+ tree)", () => {
     );
   });
 
-  test("forEach stops when the callback returns false", () => {
+  test("walk stops when the callback returns false", () => {
     const map = new SortedMap<number, number>((a, b) => a - b);
     for (let i = 0; i < 10; i++) map.set(i, i);
     const seen: number[] = [];
-    map.forEach((k) => {
+    map.walk((k) => {
       seen.push(k);
       return k < 3;
     });

@@ -37,16 +37,21 @@ export function detachHook(hook: ExitHook): void {
   hook.hookOwner = null;
 }
 
-/** @internal Detaches every hook of `owner` and runs each once. */
+/**
+ * @internal Detaches every hook of `owner` and runs each once. Each hook is taken off the head of
+ * the live list before it runs, so a hook that detaches another hook of the same process (a
+ * via-name release emptying a registry's record) leaves the rest of the list intact.
+ */
 export function fireHooks(owner: Process, pid: Pid, reason: ExitReason): void {
   let hook = owner.hooks;
-  owner.hooks = null;
   while (hook !== null) {
     const next = hook.hookNext;
+    owner.hooks = next;
+    if (next !== null) next.hookPrev = null;
     hook.hookPrev = null;
     hook.hookNext = null;
     hook.hookOwner = null;
     hook.onExit(pid, reason);
-    hook = next;
+    hook = owner.hooks;
   }
 }

@@ -25,6 +25,11 @@ export type Matcher<T> = ((message: unknown) => message is T) | ((message: unkno
 /** The body of a process spawned with `spawn`: an (async) function of its own process handle. */
 export type ProcessBody = (self: Self) => unknown;
 
+/** @internal Receives the value a process body returned, before the process exits `"normal"`. */
+export interface ReturnHook {
+  onReturn(value: unknown): void;
+}
+
 /** @internal A process driven by a handler per message instead of a body (GenServer and kin). */
 export interface Actor {
   /** Runs first, inside the process; messages wait until it settles. */
@@ -132,6 +137,8 @@ export class Process implements Self {
   parent: Pid | undefined;
   queued = false;
   hooks: ExitHook | null = null;
+  prevLive: Process | null = null;
+  nextLive: Process | null = null;
   name: string | null = null;
   trapExits = false;
   handled = 0;
@@ -232,6 +239,9 @@ export class Process implements Self {
     }
   }
 
+  /** @internal Told the body's value when it returns (or its promise resolves): a task's result. */
+  returns: ReturnHook | null = null;
+
   private start(): void {
     this.state = ALIVE;
     let result: unknown;
@@ -251,12 +261,27 @@ export class Process implements Self {
       this.afterHandler(result);
     } else if (isThenable(result)) {
       result.then(
-        () => this.exit("normal"),
+        (value) => this.returned(value),
         (error: unknown) => this.crash(error),
       );
     } else {
-      this.exit("normal");
+      this.returned(result);
     }
+  }
+
+  private returned(value: unknown): void {
+    if (this.state === EXITED) return;
+    const hook = this.returns;
+    if (hook !== null) {
+      this.returns = null;
+      try {
+        hook.onReturn(value);
+      } catch (error) {
+        this.crash(error);
+        return;
+      }
+    }
+    this.exit("normal");
   }
 
   private runActor(budget: number): number {

@@ -60,7 +60,11 @@ export class Runtime {
   logger: Logger;
   /** The pid standing for code that runs outside any process. */
   readonly rootPid: Pid;
-  private readonly processes = new Map<number, Process>();
+  // Live processes form an intrusive list: a Map keyed by pid costs a hash-table insert and
+  // delete per process, which dominated spawning short-lived tasks. A local pid reaches its
+  // process directly through `pid.process`.
+  private liveHead: Process | null = null;
+  private liveCount = 0;
   private readonly names = new Map<string, Process>();
   private nextId = 1;
   private nextRef = 1;
@@ -81,7 +85,10 @@ export class Runtime {
       if (options.name !== undefined) this.register(options.name, process);
       if (options.trapExit) process.trapExits = true;
     }
-    this.processes.set(process.pid.id, process);
+    process.nextLive = this.liveHead;
+    if (this.liveHead !== null) this.liveHead.prevLive = process;
+    this.liveHead = process;
+    this.liveCount++;
     publishSpawn(process.pid);
     this.scheduler.enqueue(process);
     return process;
@@ -90,8 +97,7 @@ export class Runtime {
   /** @internal The live local process behind `pid`. */
   lookup(pid: Pid): Process | undefined {
     const process = pid.process;
-    if (process !== undefined) return process.runtime === this ? process : undefined;
-    return pid.node === this.node ? this.processes.get(pid.id) : undefined;
+    return process !== undefined && process.runtime === this ? process : undefined;
   }
 
   /** @internal */
@@ -126,12 +132,18 @@ export class Runtime {
 
   /** Live processes now. */
   pids(): Pid[] {
-    return [...this.processes.values()].map((p) => p.pid);
+    return this.live().map((p) => p.pid);
   }
 
   /** How many processes are alive. */
   get processCount(): number {
-    return this.processes.size;
+    return this.liveCount;
+  }
+
+  private live(): Process[] {
+    const out: Process[] = [];
+    for (let p = this.liveHead; p !== null; p = p.nextLive) out.push(p);
+    return out;
   }
 
   /** @internal */
@@ -141,7 +153,12 @@ export class Runtime {
 
   /** @internal Called once by an exiting process. */
   forget(process: Process): void {
-    this.processes.delete(process.pid.id);
+    if (process.prevLive !== null) process.prevLive.nextLive = process.nextLive;
+    else if (this.liveHead === process) this.liveHead = process.nextLive;
+    if (process.nextLive !== null) process.nextLive.prevLive = process.prevLive;
+    process.prevLive = null;
+    process.nextLive = null;
+    this.liveCount--;
     process.pid.process = undefined;
     if (process.name !== null) {
       this.names.delete(process.name);
@@ -180,8 +197,7 @@ export class Runtime {
 
   /** Kills every process (reason `"kill"`); used to tear a runtime down. */
   killAll(): void {
-    for (const process of [...this.processes.values()])
-      process.exitSignal(this.rootPid, "kill", false);
+    for (const process of this.live()) process.exitSignal(this.rootPid, "kill", false);
   }
 }
 

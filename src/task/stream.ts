@@ -69,6 +69,10 @@ class Entry<R> extends ExitHook {
     super();
   }
 
+  onReturn(value: unknown): void {
+    this.complete(value as R);
+  }
+
   complete(value: R): void {
     if (this.state !== RUNNING) return;
     this.state = OK;
@@ -275,12 +279,13 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
       this as StreamRun<unknown, R>,
       this.timeout === Infinity ? Infinity : this.clock.now() + this.timeout,
     );
-    const body = itemBody(entry, this.fn, item);
+    const body = itemBody(this.fn, item);
     const owner = this.owner;
     const process =
       owner === null
         ? currentRuntime().spawnProcess(body, null)
         : (owner.spawnLink(body).process as Process);
+    process.returns = entry;
     entry.pid = process.pid;
     attachHook(process, entry);
     this.inFlight++;
@@ -392,19 +397,8 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
 }
 
 /** The process body of one item's task; a factory, so that each closure holds only its own. */
-function itemBody<I, R>(
-  entry: Entry<R>,
-  fn: StreamFunction<I, R>,
-  item: I,
-): (self: Self) => unknown {
-  return (self) => {
-    const result = fn(item, self);
-    if (isThenable(result)) {
-      return Promise.resolve(result).then((value) => entry.complete(value as R));
-    }
-    entry.complete(result as R);
-    return undefined;
-  };
+function itemBody<I, R>(fn: StreamFunction<I, R>, item: I): (self: Self) => unknown {
+  return (self) => fn(item, self);
 }
 
 function ignore(): void {}

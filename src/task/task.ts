@@ -4,7 +4,7 @@ import type { ExitReason } from "../kernel/exit.js";
 import { attachHook, ExitHook } from "../kernel/hooks.js";
 import { checkFunction, checkTimeout } from "../kernel/options.js";
 import type { Pid, Ref } from "../kernel/pid.js";
-import { isThenable, Process, type Self } from "../kernel/process.js";
+import { Process, type Self } from "../kernel/process.js";
 import { currentRuntime } from "../kernel/runtime.js";
 import { TaskExitError, TaskTimeoutError } from "./errors.js";
 
@@ -97,6 +97,10 @@ export class TaskProcess<T> extends ExitHook implements Task<T> {
   }
 
   /** The function returned (or its promise resolved): the task has its value. */
+  onReturn(value: unknown): void {
+    this.complete(value as T);
+  }
+
   complete(value: T): void {
     if (this.state !== RUNNING) return;
     this.state = OK;
@@ -174,24 +178,13 @@ export function ownerProcess(self: unknown, path: string): Process {
 /** @internal Starts `fn` as a task, linked to `owner` when there is one. */
 export function spawnTask<R>(owner: Process | null, fn: TaskFunction<R>): TaskProcess<Awaited<R>> {
   const task = new TaskProcess<Awaited<R>>(owner);
-  const body = taskBody(task, fn);
-  return task.bind(
+  const process =
     owner === null
-      ? currentRuntime().spawnProcess(body, null)
-      : (owner.spawnLink(body).process as Process),
-  );
-}
-
-/** The process body of a task: runs `fn` and hands its value to the handle, sync or async. */
-function taskBody<R>(task: TaskProcess<Awaited<R>>, fn: TaskFunction<R>): (self: Self) => unknown {
-  return (self) => {
-    const result = fn(self);
-    if (isThenable(result)) {
-      return Promise.resolve(result).then((value) => task.complete(value as Awaited<R>));
-    }
-    task.complete(result as Awaited<R>);
-    return undefined;
-  };
+      ? currentRuntime().spawnProcess(fn, null)
+      : (owner.spawnLink(fn).process as Process);
+  // The kernel hands the body's value (awaited) to the task before the process exits.
+  process.returns = task;
+  return task.bind(process);
 }
 
 function checkTask<T>(task: Task<T>, path: string): TaskProcess<T> {

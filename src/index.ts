@@ -5,5 +5,7 @@
 export * from "./agent/index.js";
 export * from "./gen-server/index.js";
 export * from "./kernel/index.js";
+export * from "./registry/index.js";
+export * from "./supervisor/index.js";
 export * from "./table/index.js";
 export * from "./task/index.js";

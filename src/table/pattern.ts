@@ -1,6 +1,5 @@
 /** @internal Matching objects for `match`, `select`, `selectCount` and `selectDelete`. */
 import { isDeepStrictEqual } from "node:util";
-import { invalidArgument } from "../kernel/errors.js";
 import { isPlainObject } from "./counter.js";
 import type { TableKey } from "./keys.js";
 
@@ -11,7 +10,7 @@ import type { TableKey } from "./keys.js";
  */
 export type Pattern<K, V> =
   | ((value: V, key: K) => boolean)
-  | (V extends Record<string, unknown> ? Partial<V> : V);
+  | (V extends (...args: never[]) => unknown ? never : V extends object ? Partial<V> : V);
 
 /** @internal */
 export function matchesPattern(pattern: unknown, value: unknown, key: TableKey): boolean {
@@ -24,9 +23,4 @@ export function matchesPattern(pattern: unknown, value: unknown, key: TableKey):
     return true;
   }
   return isDeepStrictEqual(pattern, value);
-}
-
-/** @internal Checks a pattern argument once, before a walk. */
-export function checkPattern(pattern: unknown): void {
-  if (pattern === undefined) invalidArgument("pattern", "a predicate or a partial value", pattern);
 }

@@ -78,7 +78,7 @@ export class TableState extends ExitHook {
   /** The owner exited: the heir takes the table if it is alive, else the table goes. */
   onExit(pid: Pid, _reason: ExitReason): void {
     const heir = this.heir === undefined ? undefined : this.owner.runtime.lookup(this.heir);
-    if (heir !== undefined && heir.alive && heir !== this.owner) {
+    if (heir?.alive && heir !== this.owner) {
       // As ETS: the heir setting is used once; the new owner names its own heir if it wants one.
       const data = this.heirData;
       this.heir = undefined;

@@ -594,7 +594,7 @@ export class Table<K extends TableKey = TableKey, V = unknown, Kind extends Tabl
 
   private actsAsOwner(): boolean {
     const holder = this.holder;
-    return holder !== undefined && holder.equals(this.state.owner.pid);
+    return holder?.equals(this.state.owner.pid) === true;
   }
 
   private denied(operation: string): never {

@@ -147,7 +147,10 @@ export class Process implements Self {
   private body: ProcessBody | null;
   private readonly actor: Actor | null;
   private mailbox: Ring<unknown> | null = null;
-  private links: Set<Process> | null = null;
+  // Most processes have at most one link (a task or child to its parent): it takes a field, and
+  // only a process with several links pays for a Set.
+  private linkOne: Process | null = null;
+  private linkMany: Set<Process> | null = null;
   private monitoring: Map<number, Monitor> | null = null;
   private controller: AbortController | null = null;
   private busy = false;
@@ -199,7 +202,7 @@ export class Process implements Self {
   }
 
   linkedPids(): Pid[] {
-    return this.links === null ? [] : [...this.links].map((p) => p.pid);
+    return this.linked().map((p) => p.pid);
   }
 
   monitorRefs(): Ref[] {
@@ -465,17 +468,15 @@ export class Process implements Self {
       return;
     }
     if (other === this) return;
-    if (this.links === null) this.links = new Set();
-    if (other.links === null) other.links = new Set();
-    this.links.add(other);
-    other.links.add(this);
+    this.addLink(other);
+    other.addLink(this);
   }
 
   unlink(pid: Pid): void {
     const other = this.runtime.lookup(pid);
-    if (other === undefined || this.links === null) return;
-    this.links.delete(other);
-    other.links?.delete(this);
+    if (other === undefined) return;
+    this.removeLink(other);
+    other.removeLink(this);
   }
 
   monitor(pid: Pid): Ref {
@@ -521,9 +522,8 @@ export class Process implements Self {
     if (this.state === EXITED) throw this.exitedError();
     const child = this.runtime.spawnProcess(body, null, options);
     child.parent = this.pid;
-    if (this.links === null) this.links = new Set();
-    child.links = new Set([this]);
-    this.links.add(child);
+    this.addLink(child);
+    child.linkOne = this;
     return child.pid;
   }
 
@@ -575,13 +575,13 @@ export class Process implements Self {
       for (const monitor of this.monitoring.values()) detachHook(monitor);
       this.monitoring = null;
     }
-    const links = this.links;
-    this.links = null;
-    if (links !== null) {
-      for (const other of links) {
-        other.links?.delete(this);
+    if (this.linkOne !== null || this.linkMany !== null) {
+      for (const other of this.linked()) {
+        other.removeLink(this);
         this.runtime.queueExitSignal(other, this.pid, reason);
       }
+      this.linkOne = null;
+      this.linkMany = null;
     }
     fireHooks(this, this.pid, reason);
     publishExit(this.pid, reason);
@@ -589,6 +589,25 @@ export class Process implements Self {
 
   private exitedError(): ProcessExitedError {
     return exitedError(this.pid, this.exitReason);
+  }
+
+  private addLink(other: Process): void {
+    if (this.linkMany !== null) this.linkMany.add(other);
+    else if (this.linkOne === null) this.linkOne = other;
+    else if (this.linkOne !== other) {
+      this.linkMany = new Set([this.linkOne, other]);
+      this.linkOne = null;
+    }
+  }
+
+  private removeLink(other: Process): void {
+    if (this.linkMany !== null) this.linkMany.delete(other);
+    else if (this.linkOne === other) this.linkOne = null;
+  }
+
+  private linked(): Process[] {
+    if (this.linkMany !== null) return [...this.linkMany];
+    return this.linkOne === null ? [] : [this.linkOne];
   }
 }
 

@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "task-async-await": () => import("./task.js"),
   "async-stream": () => import("./task.js"),
   "async-stream-io": () => import("./task.js"),
+  "cache-read": () => import("./cache.js"),
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "async-stream": () => import("./task.js"),
   "async-stream-io": () => import("./task.js"),
   "cache-read": () => import("./cache.js"),
+  registry: () => import("./registry.js"),
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

@@ -13,16 +13,15 @@
 export type { CounterOp, NumericField } from "./counter.js";
 export { NoTableError, TableAccessError } from "./errors.js";
 export type { TableKey } from "./keys.js";
-export type { Pattern } from "./pattern.js";
-export type { TableAccess, TableKind } from "./state.js";
 export {
   type BagKind,
-  isTransferMessage,
   type Lookup,
-  Table,
   type TableInfo,
   type TableOptions,
-  TransferMessage,
   tableOptions,
   type UniqueKind,
-} from "./table.js";
+} from "./options.js";
+export type { Pattern } from "./pattern.js";
+export type { TableAccess, TableKind } from "./state.js";
+export { Table } from "./table.js";
+export { isTransferMessage, TransferMessage } from "./transfer.js";

@@ -11,6 +11,8 @@ import {
   spawn,
 } from "beamish";
 import { assertReceive, refuteReceive, withRuntime } from "beamish/testing";
+import { attachHook, ExitHook } from "../../src/kernel/hooks.js";
+import type { Process } from "../../src/kernel/process.js";
 import { holders } from "./helpers.js";
 
 describe("Registry with unique keys", () => {
@@ -200,6 +202,27 @@ describe("Registry entries vanish when their process exits", () => {
       await assertReceive(self, { type: "DOWN", ref: after });
       assert.equal(Registry.count(r1), 0);
       assert.equal(Registry.count(r2), 0);
+    }),
+  );
+  test(
+    "a hook that releases a key while its process exits leaves the other hooks to fire",
+    withRuntime(async ({ self, settle }) => {
+      const registry = Registry.start({ keys: "unique" });
+      const [a] = await holders(1, settle);
+      assert.ok(a);
+      const ref = self.monitor(a.pid);
+      Registry.register(registry, a, "k", null);
+      // What GenServer does for a via-name: release it from an exit hook attached after the
+      // registry's own, which empties (and detaches) the registry's hook mid-exit.
+      class Release extends ExitHook {
+        onExit(): void {
+          registry.unregisterName("k");
+        }
+      }
+      attachHook(a as Process, new Release());
+      exit(a.pid, "kill");
+      await assertReceive(self, { type: "DOWN", ref, reason: "killed" });
+      assert.equal(Registry.count(registry), 0);
     }),
   );
 });

@@ -50,7 +50,7 @@ export {
   type SpawnOptions,
   TIMEOUT,
   type Timeout,
-} from "./process.js";
+} from "./self.js";
 export {
   type CrashReport,
   consoleLogger,

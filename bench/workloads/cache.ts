@@ -48,8 +48,10 @@ export const cacheRead = workload({
   name: "cache-read",
   unit: "ops/s",
   params: { reads: READS, keys: KEYS },
-  // A million map reads take tens of ms: more samples steady the median on a shared machine.
+  // A million map reads take tens of ms: more warm-up lets the JIT finish, more samples steady
+  // the median on a shared machine.
   repetitions: 9,
+  warmup: 3,
   impls: {
     table: () =>
       inFreshRuntime(() =>

@@ -21,7 +21,7 @@ export {
   tableOptions,
   type UniqueKind,
 } from "./options.js";
-export type { Pattern } from "./pattern.js";
+export type { TablePattern } from "./pattern.js";
 export type { TableAccess, TableKind } from "./state.js";
 export { Table } from "./table.js";
 export { isTransferMessage, TransferMessage } from "./transfer.js";

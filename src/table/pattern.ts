@@ -8,7 +8,7 @@ import type { TableKey } from "./keys.js";
  * fields must be deeply equal to the object's (for values that are not plain objects: a value
  * deeply equal to the whole value).
  */
-export type Pattern<K, V> =
+export type TablePattern<K, V> =
   | ((value: V, key: K) => boolean)
   | (V extends (...args: never[]) => unknown ? never : V extends object ? Partial<V> : V);
 

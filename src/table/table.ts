@@ -25,7 +25,7 @@ import {
   tableOptions,
   type UniqueKind,
 } from "./options.js";
-import { matchesPattern, type Pattern } from "./pattern.js";
+import { matchesPattern, type TablePattern } from "./pattern.js";
 import { findTable, type TableKind, TableState } from "./state.js";
 import { OrderedStore, type Store } from "./store.js";
 import { TransferMessage } from "./transfer.js";
@@ -270,7 +270,7 @@ export class Table<K extends TableKey = TableKey, V = unknown, Kind extends Tabl
    * users.match((u) => u.age > 40);
    * ```
    */
-  match(pattern: Pattern<K, V>): Array<[K, V]> {
+  match(pattern: TablePattern<K, V>): Array<[K, V]> {
     return this.select(pattern, (value, key) => [key, value] as [K, V]);
   }
 
@@ -282,7 +282,7 @@ export class Table<K extends TableKey = TableKey, V = unknown, Kind extends Tabl
    * users.select((u) => u.age > 40, (u, name) => name); // ["bob"]
    * ```
    */
-  select<R>(pattern: Pattern<K, V>, projection: (value: V, key: K) => R): R[] {
+  select<R>(pattern: TablePattern<K, V>, projection: (value: V, key: K) => R): R[] {
     const out: R[] = [];
     const store = this.readable("select");
     store.walk((k, v) => {
@@ -292,7 +292,7 @@ export class Table<K extends TableKey = TableKey, V = unknown, Kind extends Tabl
   }
 
   /** How many objects match `pattern`. @example `users.selectCount({ role: "admin" })` */
-  selectCount(pattern: Pattern<K, V>): number {
+  selectCount(pattern: TablePattern<K, V>): number {
     let n = 0;
     this.readable("selectCount").walk((k, v) => {
       if (matchesPattern(pattern, v, k)) n++;
@@ -402,7 +402,7 @@ export class Table<K extends TableKey = TableKey, V = unknown, Kind extends Tabl
    * sessions.selectDelete((s) => s.expiresAt < now);
    * ```
    */
-  selectDelete(pattern: Pattern<K, V>): number {
+  selectDelete(pattern: TablePattern<K, V>): number {
     const store = this.writable("selectDelete");
     const doomed: Array<[TableKey, unknown]> = [];
     store.walk((k, v) => {

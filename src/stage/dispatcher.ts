@@ -117,7 +117,7 @@ export class DemandDispatcher<T> implements Dispatcher<T> {
     const entry = this.entries[index] as DemandEntry<T>;
     entry.demand += count;
     this.moveUp(index);
-    const alreadyAsked = this.pending < count ? this.pending : count;
+    const alreadyAsked = Math.min(this.pending, count);
     this.pending -= alreadyAsked;
     return count - alreadyAsked;
   }
@@ -130,7 +130,7 @@ export class DemandDispatcher<T> implements Dispatcher<T> {
       const demand = entry.demand;
       if (demand === 0) break;
       const left = length - offset;
-      const n = demand < left ? demand : left;
+      const n = Math.min(demand, left);
       entry.subscriber.send(
         offset === 0 && n === events.length ? events : events.slice(offset, offset + n),
       );

@@ -44,14 +44,6 @@ export {
 } from "./exit.js";
 export { isPid, Pid, Ref } from "./pid.js";
 export {
-  type Matcher,
-  type ProcessBody,
-  type Self,
-  type SpawnOptions,
-  TIMEOUT,
-  type Timeout,
-} from "./self.js";
-export {
   type CrashReport,
   consoleLogger,
   currentRuntime,
@@ -60,4 +52,12 @@ export {
   type RuntimeOptions,
   setCurrentRuntime,
 } from "./runtime.js";
+export {
+  type Matcher,
+  type ProcessBody,
+  type Self,
+  type SpawnOptions,
+  TIMEOUT,
+  type Timeout,
+} from "./self.js";
 export { channels } from "./telemetry.js";

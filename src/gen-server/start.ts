@@ -6,7 +6,7 @@ import { type ExitReason, ProcessExitedError } from "../kernel/exit.js";
 import { attachHook, detachHook, ExitHook } from "../kernel/hooks.js";
 import { type OptionsInput, option, schema } from "../kernel/options.js";
 import type { Pid } from "../kernel/pid.js";
-import type { Process, Self } from "../kernel/process.js";
+import type { Actor, Process, Self } from "../kernel/process.js";
 import { currentRuntime, type Runtime } from "../kernel/runtime.js";
 import type { AnyDefinition } from "./definition.js";
 import { StartError } from "./errors.js";
@@ -151,10 +151,27 @@ export function startServer(
   options: unknown,
   parent: Self | undefined,
 ): Promise<Pid> {
-  let opts: ReturnType<typeof startOptions.parse>;
   let checked: AnyDefinition;
   try {
     checked = checkDefinition(definition);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return startActor((starter) => new ServerActor(checked, arg, starter), options, parent);
+}
+
+/**
+ * @internal Starts a process driven by the actor `makeActor` returns, with GenServer's start
+ * protocol (name, link to the parent, start timeout); the actor tells `listener` how `init`
+ * went. GenStage starts its stages through it.
+ */
+export function startActor(
+  makeActor: (listener: StartListener) => Actor,
+  options: unknown,
+  parent: Self | undefined,
+): Promise<Pid> {
+  let opts: ReturnType<typeof startOptions.parse>;
+  try {
     opts = startOptions.parse(options, "options");
   } catch (error) {
     return Promise.reject(error);
@@ -168,7 +185,7 @@ export function startServer(
     const name = opts.name;
     let process: Process;
     try {
-      process = runtime.spawnProcess(null, new ServerActor(checked, arg, starter), {
+      process = runtime.spawnProcess(null, makeActor(starter), {
         name: typeof name === "string" ? name : undefined,
         trapExit: opts.trapExit,
       });

@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { isBeamishError } from "../../src/kernel/errors.js";
+import { Pid, Ref } from "../../src/kernel/pid.js";
+import { BroadcastDispatcher } from "../../src/stage/broadcast-dispatcher.js";
+import { NO_EVENTS, type Subscriber } from "../../src/stage/dispatcher.js";
+
+interface Probe<T> extends Subscriber<T> {
+  readonly received: T[][];
+}
+
+let next = 1;
+function probe<T>(pid = new Pid(0, next)): Probe<T> {
+  const received: T[][] = [];
+  const id = next++;
+  return {
+    pid,
+    ref: new Ref(0, id),
+    received,
+    send(events) {
+      received.push([...events]);
+    },
+  };
+}
+
+const flat = <T>(p: Probe<T>): T[] => p.received.flat();
+
+test("subscribe asks nothing; the producer is asked only what every subscriber asked", () => {
+  const d = new BroadcastDispatcher<number>();
+  const a = probe<number>();
+  const b = probe<number>();
+  assert.equal(d.subscribe(a, {}), 0);
+  assert.equal(d.subscribe(b, {}), 0);
+  assert.equal(d.ask(10, a), 0);
+  assert.equal(d.ask(4, b), 4);
+  assert.equal(d.ask(3, b), 3);
+  assert.equal(d.ask(5, b), 3);
+  assert.deepEqual(
+    d.demands().map((x) => x.demand),
+    [10, 12],
+  );
+});
+
+test("dispatch sends the same events to every subscriber, up to the slowest one's demand", () => {
+  const d = new BroadcastDispatcher<number>();
+  const a = probe<number>();
+  const b = probe<number>();
+  d.subscribe(a, {});
+  d.subscribe(b, {});
+  d.ask(5, a);
+  d.ask(2, b);
+  const left = d.dispatch([1, 2, 3, 4], 4);
+  assert.deepEqual(left, [3, 4]);
+  assert.deepEqual(a.received, [[1, 2]]);
+  assert.deepEqual(b.received, [[1, 2]]);
+  assert.deepEqual(d.dispatch([3, 4], 2), [3, 4]);
+  assert.equal(d.ask(2, b), 2);
+  assert.equal(d.dispatch([3, 4], 2), NO_EVENTS);
+  assert.deepEqual(flat(a), [1, 2, 3, 4]);
+  assert.deepEqual(flat(b), [1, 2, 3, 4]);
+});
+
+test("without subscribers nothing is sent and every event is returned", () => {
+  const d = new BroadcastDispatcher<number>();
+  const events = [1, 2];
+  assert.equal(d.dispatch(events, 2), events);
+  const a = probe<number>();
+  d.subscribe(a, {});
+  d.ask(1, a);
+  d.cancel(a);
+  assert.equal(d.dispatch(events, 2), events);
+});
+
+test("a late subscriber must first ask for what the others already asked", () => {
+  const d = new BroadcastDispatcher<string>();
+  const a = probe<string>();
+  const late = probe<string>();
+  d.subscribe(a, {});
+  assert.equal(d.ask(3, a), 3);
+  d.subscribe(late, {});
+  // The 3 events already asked for go to `a` and to `late` alike: `late` gets them only once it
+  // has asked as much.
+  assert.deepEqual(
+    d.demands().map((x) => x.demand),
+    [3, 0],
+  );
+  assert.equal(d.ask(5, late), 0);
+  assert.equal(d.ask(2, a), 2);
+  d.dispatch(["x", "y", "z", "w", "v"], 5);
+  assert.deepEqual(flat(a), ["x", "y", "z", "w", "v"]);
+  assert.deepEqual(flat(late), ["x", "y", "z", "w", "v"]);
+});
+
+test("cancelling the slowest subscriber frees what the others asked", () => {
+  const d = new BroadcastDispatcher<number>();
+  const fast = probe<number>();
+  const slow = probe<number>();
+  d.subscribe(fast, {});
+  d.subscribe(slow, {});
+  assert.equal(d.ask(10, fast), 0);
+  assert.equal(d.ask(1, slow), 1);
+  assert.equal(d.cancel(slow), 9);
+  assert.equal(d.cancel(slow), 0);
+  assert.equal(d.ask(1, slow), 0);
+  d.dispatch([1, 2, 3], 3);
+  assert.deepEqual(flat(fast), [1, 2, 3]);
+  assert.deepEqual(slow.received, []);
+});
+
+test("a selector filters a subscriber's events; rejected events give its demand back", () => {
+  const d = new BroadcastDispatcher<number>();
+  const all = probe<number>();
+  const even = probe<number>();
+  d.subscribe(all, {});
+  d.subscribe(even, { selector: (n) => n % 2 === 0 });
+  d.ask(4, all);
+  assert.equal(d.ask(4, even), 4);
+  assert.equal(d.dispatch([1, 2, 3, 4], 4), NO_EVENTS);
+  assert.deepEqual(flat(all), [1, 2, 3, 4]);
+  assert.deepEqual(flat(even), [2, 4]);
+  // `even` got 2 of the 4 it asked for: it can still take 2, `all` none.
+  assert.deepEqual(
+    d.demands().map((x) => x.demand),
+    [0, 2],
+  );
+  assert.equal(d.takeDemand(), 0);
+  assert.equal(d.ask(5, all), 2);
+});
+
+test("takeDemand asks for what a lone selective subscriber's selector rejected", () => {
+  const d = new BroadcastDispatcher<number>();
+  const even = probe<number>();
+  d.subscribe(even, { selector: (n) => n % 2 === 0 });
+  assert.equal(d.ask(4, even), 4);
+  assert.equal(d.takeDemand(), 0);
+  d.dispatch([1, 3, 5, 6], 4);
+  assert.deepEqual(flat(even), [6]);
+  assert.equal(d.takeDemand(), 3);
+  assert.equal(d.takeDemand(), 0);
+  // Nothing selected at all: no empty batch is sent.
+  d.dispatch([7, 9, 11], 3);
+  assert.deepEqual(even.received, [[6]]);
+  assert.equal(d.takeDemand(), 3);
+});
+
+test("a selector that is not a function, and a second subscription of one process, are refused", () => {
+  const d = new BroadcastDispatcher<number>();
+  const a = probe<number>();
+  assert.throws(
+    () => d.subscribe(a, { selector: 3 as never }),
+    (e) =>
+      isBeamishError(e, "ERR_INVALID_ARGUMENT") &&
+      e.message === "invalid value for `selector`: expected a function, got 3",
+  );
+  d.subscribe(a, {});
+  const again = probe<number>(a.pid);
+  assert.throws(
+    () => d.subscribe(again, {}),
+    (e) =>
+      isBeamishError(e, "ERR_ALREADY_SUBSCRIBED") &&
+      e.pid === a.pid &&
+      e.message === `${a.pid} is already subscribed to this broadcast producer`,
+  );
+  assert.equal(d.demands().length, 1);
+});
+
+test("asks and cancels of unknown subscribers change nothing", () => {
+  const d = new BroadcastDispatcher<number>();
+  const a = probe<number>();
+  d.subscribe(a, {});
+  assert.equal(d.ask(5, probe<number>()), 0);
+  assert.equal(d.cancel(probe<number>()), 0);
+  assert.equal(d.ask(5, a), 5);
+});
+
+type Op =
+  | { kind: "subscribe"; selective: boolean }
+  | { kind: "ask"; who: number; count: number }
+  | { kind: "cancel"; who: number }
+  | { kind: "emit"; count: number }
+  | { kind: "take" };
+
+const ops = fc.array(
+  fc.oneof(
+    fc.record({ kind: fc.constant("subscribe" as const), selective: fc.boolean() }),
+    fc.record({
+      kind: fc.constant("ask" as const),
+      who: fc.nat(5),
+      count: fc.integer({ min: 1, max: 20 }),
+    }),
+    fc.record({ kind: fc.constant("cancel" as const), who: fc.nat(5) }),
+    fc.record({ kind: fc.constant("emit" as const), count: fc.integer({ min: 1, max: 30 }) }),
+    fc.record({ kind: fc.constant("take" as const) }),
+  ),
+  { maxLength: 60 },
+);
+
+test("property: no subscriber gets more than it asked; all see one sequence modulo selectors", () => {
+  fc.assert(
+    fc.property(ops, (script: Op[]) => {
+      const d = new BroadcastDispatcher<number>();
+      interface Sub {
+        readonly probe: Probe<number>;
+        readonly selector: ((n: number) => boolean) | undefined;
+        asked: number;
+        /** The emitted events it was subscribed for: `from` (inclusive) to `to` (exclusive). */
+        readonly from: number;
+        to: number | undefined;
+      }
+      const subs: Sub[] = [];
+      let buffer: number[] = [];
+      let sent = 0;
+      let producerDemand = 0;
+      const check = () => {
+        for (const s of subs) {
+          const got = flat(s.probe);
+          const window = Array.from({ length: (s.to ?? sent) - s.from }, (_, i) => s.from + i);
+          // Every event sent while it was subscribed, in order, filtered by its selector.
+          assert.deepEqual(got, s.selector === undefined ? window : window.filter(s.selector));
+          assert.ok(got.length <= s.asked, `got ${got.length}, asked ${s.asked}`);
+        }
+      };
+      const dispatch = () => {
+        const before = buffer.length;
+        buffer = [...d.dispatch(buffer, buffer.length)];
+        sent += before - buffer.length;
+        check();
+      };
+      for (const op of script) {
+        switch (op.kind) {
+          case "subscribe": {
+            const selector = op.selective ? (n: number) => n % 3 !== 0 : undefined;
+            const p = probe<number>();
+            producerDemand += d.subscribe(p, selector === undefined ? {} : { selector });
+            subs.push({ probe: p, selector, asked: 0, from: sent, to: undefined });
+            break;
+          }
+          case "ask": {
+            const s = subs[op.who];
+            if (s === undefined || s.to !== undefined) break;
+            s.asked += op.count;
+            producerDemand += d.ask(op.count, s.probe);
+            dispatch();
+            break;
+          }
+          case "cancel": {
+            const s = subs[op.who];
+            if (s === undefined || s.to !== undefined) break;
+            s.to = sent;
+            producerDemand += d.cancel(s.probe);
+            dispatch();
+            break;
+          }
+          case "emit": {
+            // A producer emits what it was asked for, and here sometimes more (kept in its buffer).
+            const n = Math.min(op.count, producerDemand + 5);
+            producerDemand = Math.max(0, producerDemand - n);
+            for (let i = 0; i < n; i++) buffer.push(sent + buffer.length);
+            dispatch();
+            break;
+          }
+          case "take":
+            producerDemand += d.takeDemand();
+            dispatch();
+            break;
+        }
+      }
+    }),
+  );
+});
+
+test("property: the producer is asked exactly what the slowest subscriber asked", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 50 })), { maxLength: 40 }),
+      (asks) => {
+        const d = new BroadcastDispatcher<number>();
+        const subs = [probe<number>(), probe<number>(), probe<number>(), probe<number>()];
+        for (const s of subs) d.subscribe(s, {});
+        const asked = [0, 0, 0, 0];
+        let demand = 0;
+        for (const [who, count] of asks) {
+          asked[who] = (asked[who] as number) + count;
+          demand += d.ask(count, subs[who] as Probe<number>);
+          assert.equal(demand, Math.min(...asked));
+        }
+      },
+    ),
+  );
+});

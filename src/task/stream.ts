@@ -62,10 +62,10 @@ class Entry<R> extends ExitHook {
   runPrev: Entry<R> | null = null;
   runNext: Entry<R> | null = null;
 
-  constructor(
-    private readonly run: StreamRun<unknown, R>,
-    readonly deadline: number,
-  ) {
+  /** When it must have finished, in the runtime clock's ms; set once its process exists. */
+  deadline = Infinity;
+
+  constructor(private readonly run: StreamRun<unknown, R>) {
     super();
   }
 
@@ -122,13 +122,18 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
   private readonly ordered: boolean;
   private readonly timeout: number;
   private readonly killOnTimeout: boolean;
+  private readonly spawner: ItemSpawner;
+  private readonly exitsAsResults: boolean;
 
   constructor(
     private readonly owner: Process | null,
     private readonly input: StreamInput<I>,
     private readonly fn: StreamFunction<I, R>,
     options: OptionsOutput<typeof asyncStreamOptions>,
+    mode: StreamMode,
   ) {
+    this.spawner = mode.spawn ?? spawnFor(owner);
+    this.exitsAsResults = mode.exitsAsResults === true;
     this.clock = currentRuntime().clock;
     this.max = options.maxConcurrency;
     this.ordered = options.ordered;
@@ -178,7 +183,7 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
   settled(entry: Entry<R>): void {
     if (this.closed) return;
     this.unlinkRunning(entry);
-    if (entry.state === EXITED && !entry.timedOut) {
+    if (entry.state === EXITED && !entry.timedOut && !this.exitsAsResults) {
       this.fail(new TaskExitError(entry.pid as Pid, entry.reason));
       return;
     }
@@ -275,21 +280,25 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
   };
 
   private start(item: I): void {
-    const entry = new Entry<R>(
-      this as StreamRun<unknown, R>,
-      this.timeout === Infinity ? Infinity : this.clock.now() + this.timeout,
-    );
-    const body = itemBody(this.fn, item);
-    const owner = this.owner;
-    const process =
-      owner === null
-        ? currentRuntime().spawnProcess(body, null)
-        : (owner.spawnLink(body).process as Process);
+    const entry = new Entry<R>(this as StreamRun<unknown, R>);
+    this.inFlight++;
+    if (this.ordered) this.queue.push(entry);
+    const spawned = this.spawner(itemBody(this.fn, item), (process) => this.bind(entry, process));
+    if (spawned !== undefined && isThenable(spawned)) spawned.then(undefined, this.onSpawnFailed);
+  }
+
+  /** The item's process exists and has not run yet: take its value and exit, start its clock. */
+  private bind(entry: Entry<R>, process: Process): void {
+    if (this.closed) {
+      // A spawn that completes after the stream stopped: its result has nobody to go to.
+      process.exitSignal(process.runtime.rootPid, "kill", false);
+      return;
+    }
     process.returns = entry;
     entry.pid = process.pid;
     attachHook(process, entry);
-    this.inFlight++;
-    if (this.ordered) this.queue.push(entry);
+    // Processes are bound in start order, so the running list stays in deadline order.
+    if (this.timeout !== Infinity) entry.deadline = this.clock.now() + this.timeout;
     if (this.runTail === null) this.runHead = entry;
     else {
       this.runTail.runNext = entry;
@@ -298,6 +307,8 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
     this.runTail = entry;
     if (!this.timerArmed && this.timeout !== Infinity) this.arm(this.timeout);
   }
+
+  private readonly onSpawnFailed = (error: unknown): void => this.fail(error);
 
   private unlinkRunning(entry: Entry<R>): void {
     const { runPrev, runNext } = entry;
@@ -396,6 +407,40 @@ class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
   }
 }
 
+/**
+ * @internal How a stream starts the process of one item: it spawns `body`, calls `bind` with the
+ * new process before that process has run (so that its value and exit are not missed), and
+ * returns a promise when the spawn completes later (a supervisor starting it). A rejection ends
+ * the stream with that error.
+ */
+export type ItemSpawner = (
+  body: (self: Self) => unknown,
+  bind: (process: Process) => void,
+) => PromiseLike<unknown> | undefined;
+
+/**
+ * @internal What a caller of {@link streamWith} changes about a stream: who spawns the items'
+ * processes (default: the caller, linked to `owner` when there is one), and whether a crashed
+ * item yields `{ status: "exit", reason }` instead of ending the stream with `TaskExitError`.
+ */
+export interface StreamMode {
+  readonly spawn?: ItemSpawner | undefined;
+  readonly exitsAsResults?: boolean | undefined;
+}
+
+function spawnFor(owner: Process | null): ItemSpawner {
+  if (owner === null) {
+    return (body, bind) => {
+      bind(currentRuntime().spawnProcess(body, null));
+      return undefined;
+    };
+  }
+  return (body, bind) => {
+    bind(owner.spawnLink(body).process as Process);
+    return undefined;
+  };
+}
+
 /** The process body of one item's task; a factory, so that each closure holds only its own. */
 function itemBody<I, R>(fn: StreamFunction<I, R>, item: I): (self: Self) => unknown {
   return (self) => fn(item, self);
@@ -434,8 +479,31 @@ export function asyncStream(
   const input = linked ? b : a;
   const fn = checkFunction(linked ? c : b, "fn") as StreamFunction<unknown, unknown>;
   if (!isStreamInput(input)) invalidArgument("input", "an iterable or async iterable", input);
-  const options = asyncStreamOptions.parse(linked ? d : c);
+  return streamWith(owner, input, fn, linked ? d : c, {});
+}
+
+/**
+ * @internal `Task.asyncStream` with its items' processes spawned by `mode.spawn` (a supervisor,
+ * for Task.Supervisor): checks `input` and `options`, and returns the lazy stream. `owner` is the
+ * caller the items are linked to, unlinked before the stream kills one.
+ */
+export function streamWith<I, R>(
+  owner: Process | null,
+  input: unknown,
+  fn: StreamFunction<I, R>,
+  options: unknown,
+  mode: StreamMode,
+): AsyncIterable<TaskResult<Awaited<R>>> {
+  if (!isStreamInput(input)) invalidArgument("input", "an iterable or async iterable", input);
+  const parsed = asyncStreamOptions.parse(options);
   return {
-    [Symbol.asyncIterator]: () => new StreamRun(owner, input, fn, options),
+    [Symbol.asyncIterator]: () =>
+      new StreamRun<I, Awaited<R>>(
+        owner,
+        input as StreamInput<I>,
+        fn as StreamFunction<I, Awaited<R>>,
+        parsed,
+        mode,
+      ),
   };
 }

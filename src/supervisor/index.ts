@@ -18,6 +18,7 @@
  * await Supervisor.stop(sup);
  * ```
  */
+import { applicationOptions, start as applicationStart } from "./application.js";
 import {
   countChildren as dynamicCountChildren,
   start as dynamicStart,
@@ -42,6 +43,13 @@ import {
   whichChildren,
 } from "./supervisor.js";
 
+export {
+  type ApplicationOptions,
+  FAILED_EXIT_CODE,
+  FORCED_EXIT_CODE,
+  type ProcessLike,
+  RootExitError,
+} from "./application.js";
 export {
   type ChildSpec,
   type ChildType,
@@ -120,3 +128,20 @@ export const DynamicSupervisor = Object.freeze({
   stop: dynamicStop,
   options: dynamicSupervisorOptions,
 });
+
+/** A running application: its root's `pid` and `stop()`. @example `const { pid } = await Application.start(children)` */
+export type Application = import("./application.js").Application;
+
+/**
+ * Runs a supervision tree as the program: `Application.start(root, options)` starts the root (a
+ * child spec, or a list of child specs for a root Supervisor), keeps Node running, and on the
+ * first SIGTERM or SIGINT stops the tree gracefully then exits 0; a second signal exits 130.
+ * `options` is the declared option schema.
+ *
+ * @example
+ * ```ts
+ * const app = await Application.start([Supervisor.genServer("web", web, 8080)]);
+ * await app.stop(); // or let a signal stop it
+ * ```
+ */
+export const Application = Object.freeze({ start: applicationStart, options: applicationOptions });

@@ -372,6 +372,25 @@ describe("asyncStream", () => {
       assert.deepEqual(await TaskSupervisor.children(sup), []);
     }),
   );
+  test(
+    "items the supervisor starts after the stream was closed are killed before they run",
+    withRuntime(async ({ settle }) => {
+      const sup = await TaskSupervisor.start();
+      const ran: number[] = [];
+      const stream = TaskSupervisor.asyncStreamNolink(sup, [1, 2, 3], (n) => {
+        ran.push(n);
+        return n;
+      });
+      const iterator = stream[Symbol.asyncIterator]();
+      const first = iterator.next();
+      // The three start requests are still in the supervisor's mailbox.
+      assert.deepEqual(await iterator.return?.(), { done: true, value: undefined });
+      assert.deepEqual(await first, { done: true, value: undefined });
+      await settle();
+      assert.deepEqual(ran, []);
+      assert.deepEqual(await TaskSupervisor.children(sup), []);
+    }),
+  );
 });
 
 describe("asyncStreamNolink", () => {

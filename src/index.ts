@@ -9,3 +9,4 @@ export * from "./registry/index.js";
 export * from "./supervisor/index.js";
 export * from "./table/index.js";
 export * from "./task/index.js";
+export * from "./stage/index.js";

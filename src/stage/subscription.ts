@@ -1,0 +1,157 @@
+/**
+ * One subscription as each side keeps it, and the messages between the two. Each side's record
+ * is also the exit hook watching the other side (allocation-free monitoring) and, once that side
+ * exits, the message telling its owner so.
+ */
+import type { ExitReason } from "../kernel/exit.js";
+import { attachHook, detachHook, ExitHook } from "../kernel/hooks.js";
+import type { Pid, Ref } from "../kernel/pid.js";
+import type { Process } from "../kernel/process.js";
+import type { SubscriptionDemand } from "./demand.js";
+import type { Subscriber } from "./dispatcher.js";
+import type { ParsedSubscription } from "./options.js";
+
+/**
+ * The `from` a consumer's callbacks get for a subscription: the producer's pid and the
+ * subscription's ref. Pass it to `GenStage.ask` (manual demand) or `GenStage.cancel`.
+ */
+export interface StageFrom {
+  /** The producer. */
+  readonly pid: Pid;
+  /** Names the subscription. */
+  readonly ref: Ref;
+}
+
+/** Why a subscription ended, as `handleCancel` gets it: cancelled, or the other side exited. */
+export interface CancelInfo {
+  readonly kind: "cancel" | "down";
+  readonly reason: ExitReason;
+}
+
+/**
+ * @internal An ask from consumer to producer. One per subscription, reused: while it waits in
+ * the producer's mailbox, further asks add to its count instead of queueing another message.
+ * (Same-thread only: a remote producer would need a message per ask.)
+ */
+export class AskMessage {
+  count = 0;
+  queued = false;
+  constructor(readonly ref: Ref) {}
+}
+
+/** @internal Events from producer to consumer. */
+export class EventsMessage {
+  constructor(
+    readonly ref: Ref,
+    readonly events: readonly unknown[],
+  ) {}
+}
+
+/** @internal A consumer asks a producer for a subscription. */
+export class SubscribeMessage {
+  constructor(
+    readonly consumer: Process,
+    readonly ref: Ref,
+    readonly options: ParsedSubscription,
+  ) {}
+}
+
+/** @internal The consumer cancels: to the producer. */
+export class CancelToProducer {
+  constructor(
+    readonly ref: Ref,
+    readonly reason: ExitReason,
+  ) {}
+}
+
+/** @internal The producer ended the subscription (or confirms the consumer's cancel). */
+export class CancelToConsumer {
+  constructor(
+    readonly ref: Ref,
+    readonly reason: ExitReason,
+  ) {}
+}
+
+/**
+ * @internal The consumer's record of a subscription: it watches the producer, and is the
+ * `from` its callbacks see.
+ */
+export class ConsumerSide extends ExitHook implements StageFrom {
+  readonly pid: Pid;
+  /** Set once cancelled or the producer is down: late events are dropped. */
+  active = true;
+  downReason: ExitReason = undefined;
+  private readonly askMessage: AskMessage;
+
+  constructor(
+    readonly owner: Process,
+    readonly producer: Process,
+    readonly ref: Ref,
+    readonly options: ParsedSubscription,
+    /** `null` for manual demand. */
+    readonly demand: SubscriptionDemand | null,
+  ) {
+    super();
+    this.pid = producer.pid;
+    this.askMessage = new AskMessage(ref);
+    attachHook(producer, this);
+  }
+
+  /** Asks the producer for `count` more events. */
+  ask(count: number): void {
+    const message = this.askMessage;
+    if (message.queued) {
+      message.count += count;
+      return;
+    }
+    message.count = count;
+    message.queued = true;
+    this.producer.deliver(message);
+  }
+
+  onExit(_pid: Pid, reason: ExitReason): void {
+    this.downReason = reason;
+    this.owner.deliver(this);
+  }
+}
+
+/**
+ * @internal The producer's record of a subscription: the dispatcher's {@link Subscriber}, and
+ * the hook watching the consumer.
+ */
+export class ProducerSide extends ExitHook implements Subscriber<unknown> {
+  readonly pid: Pid;
+  downReason: ExitReason = undefined;
+
+  constructor(
+    readonly owner: Process,
+    readonly consumer: Process,
+    readonly ref: Ref,
+  ) {
+    super();
+    this.pid = consumer.pid;
+    attachHook(consumer, this);
+  }
+
+  send(events: readonly unknown[]): void {
+    this.consumer.deliver(new EventsMessage(this.ref, events));
+  }
+
+  onExit(_pid: Pid, reason: ExitReason): void {
+    this.downReason = reason;
+    this.owner.deliver(this);
+  }
+}
+
+/** @internal Detaches a stage's records from the processes they watch when the stage exits. */
+export class StageCleanup extends ExitHook {
+  constructor(private readonly records: () => Iterable<ExitHook>) {
+    super();
+  }
+
+  onExit(): void {
+    for (const record of this.records()) {
+      if (record.hookOwner !== null) detachHook(record);
+    }
+  }
+}

@@ -16,8 +16,7 @@
  * Run it: `node --import tsx --conditions=beamish-source examples/partitioned-work.ts`
  */
 import { pathToFileURL } from "node:url";
-import { exit, GenServer, type Pid, reply, Supervisor, Task } from "beamish";
-import { PartitionSupervisor } from "../src/supervisor/partition-supervisor.js";
+import { exit, GenServer, PartitionSupervisor, type Pid, reply, Supervisor, Task } from "beamish";
 
 /** One event of the feed: the `seq`-th movement of `account`. */
 interface Payment {

@@ -12,8 +12,7 @@
  * Run it: `node --import tsx --conditions=beamish-source examples/task-supervisor-pool.ts`
  */
 import { pathToFileURL } from "node:url";
-import { isAlive, Task, whereis } from "beamish";
-import { TaskSupervisor } from "../src/supervisor/task-supervisor.js";
+import { isAlive, Task, TaskSupervisor, whereis } from "beamish";
 
 /** A job: an image to make a thumbnail of. A corrupt one makes the decoder throw. */
 interface Job {

@@ -1,10 +1,10 @@
 /**
- * Supervision: Supervisor, DynamicSupervisor and Application.
+ * Supervision: Supervisor, DynamicSupervisor, TaskSupervisor, PartitionSupervisor and Application.
  *
  * A supervisor starts its children in order, restarts them by its strategy when they exit
  * (`"oneForOne"`, `"oneForAll"`, `"restForOne"`; each child `"permanent"`, `"transient"` or
  * `"temporary"`), gives up past its restart intensity (`maxRestarts` in `maxSeconds`, exiting with
- * `{ shutdown: "reachedMaxRestartIntensity"}` so that its own supervisor decides), and stops its
+ * `{ shutdown: "reachedMaxRestartIntensity" }` so that its own supervisor decides), and stops its
  * children in reverse order, each within its shutdown time.
  *
  * @example
@@ -69,8 +69,21 @@ export {
   MaxChildrenError,
 } from "./errors.js";
 export type { ModuleOptions, SupervisorOptions, SupervisorSpec } from "./flags.js";
+export { hashKey, type KeyHash } from "./partition-hash.js";
+export {
+  PartitionSupervisor,
+  type PartitionSupervisorDest,
+  type PartitionSupervisorOptions,
+  PartitionSupervisorRef,
+} from "./partition-supervisor.js";
 export type { Strategy } from "./strategy.js";
 export type { SupervisorDefinition } from "./supervisor-server.js";
+export {
+  TaskSupervisor,
+  type TaskSupervisorAsyncOptions,
+  type TaskSupervisorOptions,
+  type TaskSupervisorStartChildOptions,
+} from "./task-supervisor.js";
 
 /**
  * Elixir's `Supervisor`: `start`/`startLink` (inline children and options, or a definition whose

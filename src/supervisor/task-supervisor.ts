@@ -56,7 +56,7 @@ export type TaskSupervisorOptions = OptionsInput<typeof taskSupervisorOptions>;
 export const asyncOptions = schema({ shutdown: childSpecSchema.fields.shutdown });
 
 /** Options of `TaskSupervisor.async`; see {@link asyncOptions}. @example `{ shutdown: "brutalKill" }` */
-export type AsyncOptions = OptionsInput<typeof asyncOptions>;
+export type TaskSupervisorAsyncOptions = OptionsInput<typeof asyncOptions>;
 
 /**
  * The options of `TaskSupervisor.startChild`.
@@ -76,7 +76,7 @@ export const startChildOptions = schema({
 });
 
 /** Options of `TaskSupervisor.startChild`; see {@link startChildOptions}. @example `{ restart: "transient" }` */
-export type StartChildOptions = OptionsInput<typeof startChildOptions>;
+export type TaskSupervisorStartChildOptions = OptionsInput<typeof startChildOptions>;
 
 /**
  * Starts a task supervisor, unlinked, with no children. Rejects with `InvalidArgumentError`
@@ -134,7 +134,7 @@ export function spec(id: string, options?: TaskSupervisorOptions): ChildSpec {
 function spawnChild(
   supervisor: Dest,
   restart: "temporary" | "transient",
-  shutdown: StartChildOptions["shutdown"],
+  shutdown: TaskSupervisorStartChildOptions["shutdown"],
   owner: Process | null,
   body: (self: Self) => unknown,
   bind: ((process: Process) => void) | null,
@@ -191,7 +191,7 @@ export async function async<R>(
   supervisor: Dest,
   self: Self,
   fn: TaskFunction<R>,
-  options?: AsyncOptions,
+  options?: TaskSupervisorAsyncOptions,
 ): Promise<Task<Awaited<R>>> {
   const owner = ownerProcess(self, "self");
   return superviseTask(supervisor, owner, true, checkFunction(fn, "fn"), options);
@@ -213,13 +213,13 @@ export async function async<R>(
 export async function asyncNolink<R>(
   supervisor: Dest,
   fn: TaskFunction<R>,
-  options?: AsyncOptions,
+  options?: TaskSupervisorAsyncOptions,
 ): Promise<Task<Awaited<R>>>;
 export async function asyncNolink<R>(
   supervisor: Dest,
   self: Self,
   fn: TaskFunction<R>,
-  options?: AsyncOptions,
+  options?: TaskSupervisorAsyncOptions,
 ): Promise<Task<Awaited<R>>>;
 export async function asyncNolink(
   supervisor: Dest,
@@ -246,7 +246,7 @@ export async function asyncNolink(
 export async function startChild(
   supervisor: Dest,
   fn: TaskFunction<unknown>,
-  options?: StartChildOptions,
+  options?: TaskSupervisorStartChildOptions,
 ): Promise<Pid> {
   checkFunction(fn, "fn");
   const { restart, shutdown } = startChildOptions.parse(options, "options");

@@ -7,6 +7,8 @@ import {
   InvalidArgumentError,
   isAlive,
   NoProcError,
+  PartitionSupervisor,
+  type PartitionSupervisorRef,
   type Pid,
   reply,
   type ServerRef,
@@ -16,10 +18,6 @@ import {
 } from "beamish";
 import { withRuntime } from "beamish/testing";
 import fc from "fast-check";
-import {
-  PartitionSupervisor,
-  type PartitionSupervisorRef,
-} from "../../src/supervisor/partition-supervisor.js";
 import { downReason } from "./helpers.js";
 
 interface Worker {

@@ -15,9 +15,9 @@ import {
   Task,
   TaskExitError,
   type TaskResult,
+  TaskSupervisor,
 } from "beamish";
 import { assertReceive, type VirtualClock, withRuntime } from "beamish/testing";
-import { TaskSupervisor } from "../../src/supervisor/task-supervisor.js";
 
 /** Runs `body` in a fresh process that reports its value (or error) to `self` as a message. */
 function inProcess(self: Self, body: (caller: Self) => Promise<unknown>): Pid {

@@ -10,9 +10,6 @@
  */
 export type Strategy = "oneForOne" | "oneForAll" | "restForOne";
 
-/** The strategies, in the order the docs list them. */
-export const strategies: readonly Strategy[] = ["oneForOne", "oneForAll", "restForOne"];
-
 /**
  * The positions (in start order) of the children a restart of the child at `index` touches,
  * among `count` children, in start order.

@@ -221,7 +221,7 @@ async function restart(state: State, child: SupervisorChild, self: Self): Promis
   return state;
 }
 
-/** A failed restart is not the caller's to see: report it, as OTP logs a supervisor report. */
+/** @internal A failed restart is not the caller's to see: report it, as OTP logs a supervisor report. */
 export function reportStartFailure(self: Self, error: unknown): void {
   const runtime = currentRuntime();
   const process = runtime.lookup(self.pid);

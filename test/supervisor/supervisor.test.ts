@@ -5,6 +5,7 @@ import {
   exit,
   GenServer,
   InvalidArgumentError,
+  ignore,
   isAlive,
   isPid,
   type Pid,
@@ -118,7 +119,6 @@ describe("start", () => {
   test(
     "a child whose start is ignored is kept as not running; an ignored temporary child is dropped",
     withRuntime(async () => {
-      const { ignore } = await import("beamish");
       const ignored = Supervisor.genServer("ignored", { init: () => ignore() }, undefined);
       const sup = await Supervisor.start([
         ignored,
@@ -150,6 +150,21 @@ describe("start", () => {
       exit(before.y as Pid, "kill");
       const after = await pids(sup);
       assert.notEqual(after.x, before.x, "oneForAll from init restarted x too");
+    }),
+  );
+});
+
+describe("ignore", () => {
+  test(
+    "a definition whose init returns ignore() does not start; as a child it is kept not running",
+    withRuntime(async () => {
+      const nothing = { init: () => ignore() };
+      await assert.rejects(Supervisor.start(nothing, undefined), {
+        code: "ERR_START",
+        reason: "ignore",
+      });
+      const root = await Supervisor.start([Supervisor.supervisor("idle", nothing, undefined)]);
+      assert.deepEqual(await pids(root), { idle: undefined });
     }),
   );
 });

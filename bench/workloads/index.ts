@@ -12,6 +12,9 @@ const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "async-stream-io": () => import("./task.js"),
   "cache-read": () => import("./cache.js"),
   registry: () => import("./registry.js"),
+  "stage-chain": () => import("./stage.js"),
+  "stage-chain-3": () => import("./stage.js"),
+  "stage-fanout": () => import("./stage.js"),
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

@@ -84,7 +84,7 @@ type MaybeAsync<T> = T | PromiseLike<T>;
  * What a stage callback may return: the new state, `emit(events, state)` (producers and
  * producer-consumers) or `stop(reason, state)`.
  */
-export type StageResult<S, E = never> = S | Emit<E, S> | Stop<S, never>;
+export type StageResult<S, E = never> = S | Emit<E, S> | Stop<unknown, unknown>;
 
 /**
  * The callbacks of a stage consuming `In` events and producing `Out` events, with state `S` and

@@ -15,7 +15,7 @@ test(
         init: () =>
           GenStage.consumer(0, { subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 5 }] }),
         handleEvents: (events, _from, n: number) => {
-          seen.push([...events]);
+          seen.push([...events] as number[]);
           if (n + events.length < 30) return n + events.length;
           send(self.pid, "done");
           return stop("normal", n);

@@ -18,6 +18,7 @@
  * }, undefined);
  * ```
  */
+export { BroadcastDispatcher } from "./broadcast-dispatcher.js";
 export {
   type Definition as StageDefinition,
   Emit,
@@ -32,6 +33,7 @@ export {
   NO_EVENTS,
   type Subscriber,
 } from "./dispatcher.js";
+export { AlreadySubscribedError, PartitionTakenError } from "./dispatcher-errors.js";
 export { NotAConsumerError, NotAProducerError, StageKindError } from "./errors.js";
 export * as GenStage from "./namespace.js";
 export {
@@ -44,5 +46,11 @@ export {
   type SubscriptionOptions,
   subscriptionOptions,
 } from "./options.js";
+export {
+  PartitionDispatcher,
+  type PartitionDispatcherOptions,
+  type PartitionName,
+  partitionDispatcherOptions,
+} from "./partition-dispatcher.js";
 export type { CancelInfo, StageFrom } from "./subscription.js";
 export { stageChannels } from "./telemetry.js";

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { GenStage, type StageDefinition, send } from "beamish";
+import { assertReceive, withRuntime } from "beamish/testing";
 import fc from "fast-check";
 import { isBeamishError } from "../../src/kernel/errors.js";
 import { Pid, Ref } from "../../src/kernel/pid.js";
@@ -373,3 +375,121 @@ test("property: every event once, to its partition, in order, never above demand
     ),
   );
 });
+
+// ---- with real stages ------------------------------------------------------------------------
+
+interface Order {
+  readonly user: string;
+  readonly seq: number;
+}
+
+const USERS = ["ann", "bob", "cyd", "dan", "eve"];
+
+/** `limit` orders, users round-robin, through a PartitionDispatcher keyed by user; held until forwarded. */
+function orders(
+  limit: number,
+  partitions: number,
+): StageDefinition<never, Order, number, undefined> {
+  return {
+    init: () =>
+      GenStage.producer(0, {
+        dispatcher: new PartitionDispatcher<Order>({ partitions, key: (o) => o.user }),
+        demand: "accumulate",
+      }),
+    handleDemand: (demand, next) => {
+      const count = Math.max(0, Math.min(demand, limit - next));
+      const events = Array.from({ length: count }, (_, i) => ({
+        user: USERS[(next + i) % USERS.length] as string,
+        seq: next + i,
+      }));
+      return GenStage.emit(events, next + count);
+    },
+  };
+}
+
+function partitionConsumer(
+  to: Pid,
+  producer: Pid,
+  partition: unknown,
+  maxDemand: number,
+): StageDefinition<Order, never, undefined, undefined> {
+  return {
+    init: () =>
+      GenStage.consumer(undefined, {
+        subscribeTo: [{ to: producer, partition, maxDemand, cancel: "temporary" }],
+      }),
+    handleEvents: (events) => {
+      send(to, { partition, events: [...events] });
+      return undefined;
+    },
+    handleCancel: (cancel) => {
+      send(to, { partition, cancel });
+      return undefined;
+    },
+  };
+}
+
+test(
+  "stages: each consumer gets exactly its partition's events, in order per key",
+  withRuntime(async ({ self, settle }) => {
+    const producer = await GenStage.start(orders(60, 3), undefined);
+    for (const [partition, maxDemand] of [
+      [0, 2],
+      [1, 5],
+      [2, 50],
+    ] as const) {
+      await GenStage.start(partitionConsumer(self.pid, producer, partition, maxDemand), undefined);
+    }
+    GenStage.demand(producer, "forward");
+    const got = new Map<number, Order[]>([
+      [0, []],
+      [1, []],
+      [2, []],
+    ]);
+    let total = 0;
+    while (total < 60) {
+      const m = await assertReceive<{ partition: number; events: Order[] }>(
+        self,
+        (x) => "events" in (x as object),
+      );
+      (got.get(m.partition) as Order[]).push(...m.events);
+      total += m.events.length;
+    }
+    await settle();
+    const seqs: number[] = [];
+    for (const [partition, events] of got) {
+      for (const e of events) assert.equal(hashEvent(e.user) % 3, partition);
+      for (const user of USERS) {
+        const mine = events.filter((e) => e.user === user).map((e) => e.seq);
+        assert.deepEqual(
+          mine,
+          mine.toSorted((a, b) => a - b),
+        );
+      }
+      seqs.push(...events.map((e) => e.seq));
+    }
+    assert.deepEqual(
+      seqs.toSorted((a, b) => a - b),
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+  }),
+);
+
+test(
+  "stages: a subscription to an unknown or taken partition is cancelled with the error",
+  withRuntime(async ({ self }) => {
+    const producer = await GenStage.start(orders(10, 2), undefined);
+    await GenStage.start(partitionConsumer(self.pid, producer, 7, 5), undefined);
+    const unknown = await assertReceive<{ cancel: { reason: unknown } }>(self, { partition: 7 });
+    assert.ok(isBeamishError(unknown.cancel.reason, "ERR_INVALID_ARGUMENT"));
+    assert.equal(
+      unknown.cancel.reason.message,
+      "invalid value for `partition`: expected one of the partitions 0, 1, got 7",
+    );
+    const first = await GenStage.start(partitionConsumer(self.pid, producer, 1, 5), undefined);
+    await GenStage.start(partitionConsumer(self.pid, producer, 1, 5), undefined);
+    const taken = await assertReceive<{ cancel: { reason: unknown } }>(self, { partition: 1 });
+    assert.ok(isBeamishError(taken.cancel.reason, "ERR_PARTITION_TAKEN"));
+    assert.ok(taken.cancel.reason.holder.equals(first));
+  }),
+);

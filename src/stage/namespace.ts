@@ -1,5 +1,6 @@
 /** The `GenStage` namespace: its functions and the results `init` and callbacks return. */
 export { consumer, type Definition, emit, producer, producerConsumer } from "./definition.js";
+export { type FromIterableOptions, fromIterable } from "./from-iterable.js";
 export {
   ask,
   asyncInfo,
@@ -16,3 +17,4 @@ export {
   syncInfo,
   syncSubscribe,
 } from "./gen-stage.js";
+export { stream } from "./stream.js";

@@ -12,6 +12,8 @@ const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "async-stream-io": () => import("./task.js"),
   "cache-read": () => import("./cache.js"),
   registry: () => import("./registry.js"),
+  "dynamic-supervisor-start": () => import("./supervisor.js"),
+  "restart-latency": () => import("./supervisor.js"),
   "stage-chain": () => import("./stage.js"),
   "stage-chain-3": () => import("./stage.js"),
   "stage-fanout": () => import("./stage.js"),

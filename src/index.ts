@@ -6,7 +6,7 @@ export * from "./agent/index.js";
 export * from "./gen-server/index.js";
 export * from "./kernel/index.js";
 export * from "./registry/index.js";
+export * from "./stage/index.js";
 export * from "./supervisor/index.js";
 export * from "./table/index.js";
 export * from "./task/index.js";
-export * from "./stage/index.js";

@@ -4,15 +4,7 @@
  * run) and costs one pass over a string key, whatever the number of partitions.
  */
 
-/** FNV-1a over the UTF-16 units of `s`, as an unsigned 32-bit integer. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { hashString } from "../kernel/hash.js";
 
 /** Mixes a 32-bit integer (murmur3's finaliser), so that consecutive ids spread out. */
 function mix(n: number): number {

@@ -3,6 +3,7 @@
  * that a key's messages always reach the same partition of a PartitionSupervisor.
  */
 import { invalidArgument } from "../kernel/errors.js";
+import { FNV_OFFSET, FNV_PRIME, hashString as fnv1a } from "../kernel/hash.js";
 
 /**
  * Turns a key into an integer; its partition is `|hash| % partitions`. Give one to
@@ -16,21 +17,8 @@ import { invalidArgument } from "../kernel/errors.js";
  */
 export type KeyHash = (key: unknown) => number;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
 const EXPECTED_KEY =
   "a string, number, bigint, boolean, null, undefined or an array of these (or a keyHash option)";
-
-/** FNV-1a over the UTF-16 code units of `s`, as an unsigned 32-bit integer. */
-function fnv1a(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, FNV_PRIME);
-  }
-  return h >>> 0;
-}
 
 /**
  * The default hash of a key, an unsigned 32-bit integer: FNV-1a over the UTF-16 code units of a

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Pid } from "beamish";
 import fc from "fast-check";
-import { hashString, KeyHasher } from "../../src/registry/hash.js";
+import { hashString } from "../../src/kernel/hash.js";
+import { KeyHasher } from "../../src/registry/hash.js";
 import { matchesPattern } from "../../src/registry/pattern.js";
 import { RegistryStore } from "../../src/registry/store.js";
 

@@ -82,7 +82,7 @@ export class EventBuffer<T> {
     const excess = n - room;
     if (excess > 0) this.dropOldest(excess);
     this.push(events, 0, n);
-    return excess > 0 ? excess : 0;
+    return Math.max(excess, 0);
   }
 
   /** Queues `message` behind the events buffered now. */
@@ -108,7 +108,7 @@ export class EventBuffer<T> {
       }
       if (wanted === 0) break;
       const available = head.events.length - head.start;
-      const k = available < wanted ? available : wanted;
+      const k = Math.min(available, wanted);
       if (k === available) items.shift();
       if (out === null && whole === NONE && head.start === 0 && k === head.events.length) {
         whole = head.events;

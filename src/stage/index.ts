@@ -20,6 +20,13 @@
  */
 export { BroadcastDispatcher } from "./broadcast-dispatcher.js";
 export {
+  type ConsumerChildInfo,
+  type ConsumerChildSpec,
+  ConsumerSupervisor,
+  type ConsumerSupervisorOptions,
+  consumerSupervisorOptions,
+} from "./consumer-supervisor.js";
+export {
   type Definition as StageDefinition,
   Emit,
   type StageInit,

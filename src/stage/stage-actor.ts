@@ -272,7 +272,7 @@ export class StageActor implements Actor {
         else pending.offset = offset;
         return true;
       }
-      const n = length - offset < size ? length - offset : size;
+      const n = Math.min(length - offset, size);
       const batch = offset === 0 && n === length ? events : events.slice(offset, offset + n);
       offset += n;
       const ask = demand === null ? 0 : demand.received(n);
@@ -627,7 +627,11 @@ export class StageActor implements Actor {
       return this.crash(new StageKindError("consumer", `emit events (from ${callback})`), self);
     }
     if (!Array.isArray(events)) return this.crash(new BadReturnError(callback, events), self);
-    if (this.kind === "producerConsumer") core.downstream -= events.length;
+    if (this.kind === "producerConsumer") {
+      // Events beyond the downstream demand wait in the buffer and count against later demand
+      // when taken from it, so they must not count here too.
+      core.downstream = events.length < core.downstream ? core.downstream - events.length : 0;
+    }
     core.dispatch(events);
     return true;
   }

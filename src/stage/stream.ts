@@ -94,6 +94,7 @@ export function stream<T>(
           {
             init: () => consumer(undefined, { subscribeTo: parsed }),
             handleEvents: (events) => {
+              if (feed.ended) return undefined;
               feed.events = events;
               feed.index = 0;
               const done = new Promise<undefined>((resolve) => {
@@ -138,6 +139,10 @@ export function stream<T>(
         async return(): Promise<IteratorResult<T>> {
           feed.ended = true;
           detachHook(feed);
+          // Lets the stage out of a batch it holds for the loop, so it can take the stop.
+          const held = feed.batchDone;
+          feed.batchDone = null;
+          held?.();
           if (stage !== null) {
             const pid = await stage.catch(() => null);
             if (pid !== null) await stopStage(pid).catch(() => undefined);

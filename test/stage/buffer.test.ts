@@ -43,23 +43,23 @@ test("take hands back a stored array whole by reference, and splits across array
 
 test("infos wait behind the events stored before them and are never dropped", () => {
   const buffer = new EventBuffer<number>(2, "last");
-  const infos: unknown[] = [];
+  const infos: string[] = [];
   buffer.store([1]);
   buffer.storeInfo("a");
   buffer.store([2, 3]);
   assert.deepEqual(
-    buffer.take(1, (m) => infos.push(m)),
+    buffer.take(1, (m) => infos.push(m as string)),
     [2],
   );
   assert.deepEqual(infos, ["a"]);
   buffer.storeInfo("b");
   assert.deepEqual(
-    buffer.take(0, (m) => infos.push(m)),
+    buffer.take(0, (m) => infos.push(m as string)),
     [],
   );
   assert.deepEqual(infos, ["a"]);
   assert.deepEqual(
-    buffer.take(5, (m) => infos.push(m)),
+    buffer.take(5, (m) => infos.push(m as string)),
     [3],
   );
   assert.deepEqual(infos, ["a", "b"]);

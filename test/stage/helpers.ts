@@ -1,15 +1,20 @@
 import { GenStage, type Pid, type StageDefinition } from "beamish";
 
-/** A producer of consecutive integers from `start`, recording each demand it gets. */
+/**
+ * A producer of consecutive integers from `start`, recording each demand it gets; it emits none
+ * past `limit`, so that a test's stages come to rest.
+ */
 export function counter(
   demands: number[] = [],
   extra: Partial<StageDefinition<never, number, number, number>> = {},
+  limit = 100,
 ): StageDefinition<never, number, number, number> {
   return {
     init: (start) => GenStage.producer(start),
     handleDemand: (demand, next) => {
       demands.push(demand);
-      return GenStage.emit(range(next, demand), next + demand);
+      const count = Math.max(0, Math.min(demand, limit - next));
+      return GenStage.emit(range(next, count), next + count);
     },
     ...extra,
   };

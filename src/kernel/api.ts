@@ -3,7 +3,7 @@ import { invalidArgument } from "./errors.js";
 import { type ExitReason, NoProcError } from "./exit.js";
 import { Pid, type Ref } from "./pid.js";
 import { checkSpawn, type Process, type ProcessBody, type SpawnOptions } from "./process.js";
-import { currentRuntime } from "./runtime.js";
+import { currentRuntime, type Logger } from "./runtime.js";
 
 /**
  * A name resolved by something other than the local name table: a Registry, for instance. The
@@ -250,4 +250,23 @@ export function cancelTimer(timer: TimerRef): number | false {
  */
 export function makeRef(): Ref {
   return currentRuntime().makeRef();
+}
+
+/**
+ * Sets where the current runtime reports crashes; returns the logger it replaces. The default
+ * writes one line and the stack to stderr.
+ *
+ * @example
+ * ```ts
+ * setLogger({ crash: ({ pid, error }) => log.error({ pid: String(pid), error }, "process crashed") });
+ * ```
+ */
+export function setLogger(logger: Logger): Logger {
+  if (typeof logger !== "object" || logger === null || typeof logger.crash !== "function") {
+    invalidArgument("logger", "an object with a crash(report) method", logger);
+  }
+  const runtime = currentRuntime();
+  const previous = runtime.logger;
+  runtime.logger = logger;
+  return previous;
 }

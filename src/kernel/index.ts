@@ -15,6 +15,7 @@ export {
   register,
   send,
   sendAfter,
+  setLogger,
   spawn,
   TimerRef,
   unregister,

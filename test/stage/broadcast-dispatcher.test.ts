@@ -218,10 +218,14 @@ test("property: no subscriber gets more than it asked; all see one sequence modu
         for (const s of subs) {
           const got = flat(s.probe);
           const window = Array.from({ length: (s.to ?? sent) - s.from }, (_, i) => s.from + i);
-          // Every event sent while it was subscribed, in order, filtered by its selector.
-          assert.deepEqual(got, s.selector === undefined ? window : window.filter(s.selector));
+          // The events sent since it subscribed, in order, filtered by its selector: all of them
+          // or, while its demand is spent, the first ones.
+          const expected = s.selector === undefined ? window : window.filter(s.selector);
+          assert.deepEqual(got, expected.slice(0, got.length));
           assert.ok(got.length <= s.asked, `got ${got.length}, asked ${s.asked}`);
         }
+        // Nobody is kept behind while it has demand.
+        for (const { demand, behind } of d.demands()) assert.ok(behind === 0 || demand === 0);
       };
       const dispatch = () => {
         const before = buffer.length;
@@ -410,3 +414,35 @@ test(
     );
   }),
 );
+
+test("a subscriber that comes while events are under way gets them from the backlog as it asks", () => {
+  const d = new BroadcastDispatcher<number>();
+  const a = probe<number>();
+  const late = probe<number>();
+  d.subscribe(a, {});
+  assert.equal(d.ask(3, a), 3);
+  d.subscribe(late, {});
+  d.dispatch([1], 1);
+  assert.deepEqual(flat(a), [1]);
+  assert.deepEqual(late.received, []);
+  assert.deepEqual(
+    d.demands().map(({ demand, behind }) => [demand, behind]),
+    [
+      [2, 0],
+      [0, 1],
+    ],
+  );
+  assert.equal(d.ask(1, late), 0);
+  assert.deepEqual(late.received, [[1]]);
+  d.dispatch([2, 3], 2);
+  assert.deepEqual(flat(a), [1, 2, 3]);
+  assert.deepEqual(flat(late), [1]);
+  // `a` has nothing left to ask for; `late` has 2 events waiting for it.
+  assert.equal(d.ask(5, a), 0);
+  assert.equal(d.ask(2, late), 0);
+  assert.deepEqual(flat(late), [1, 2, 3]);
+  assert.equal(d.ask(5, late), 5);
+  d.dispatch([4, 5, 6, 7, 8], 5);
+  assert.deepEqual(flat(a), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(flat(late), [1, 2, 3, 4, 5, 6, 7, 8]);
+});

@@ -270,8 +270,9 @@ export function stop(supervisor: Dest, reason: ExitReason = "normal"): Promise<v
 /**
  * Elixir's `ConsumerSupervisor`: a consumer stage starting a child per event (`child.start(sup,
  * event)`), at most `maxDemand` alive per producer, asking for more as they exit; temporary or
- * transient children, the latter restarted within `maxRestarts` in `maxSeconds` (past it the
- * supervisor exits `{ shutdown: "reachedMaxRestartIntensity" }`). A crashing child never takes
+ * transient children, the latter restarted with the same event within `maxRestarts` in
+ * `maxSeconds` (past it the supervisor exits `{ shutdown: "reachedMaxRestartIntensity" }`; a
+ * restart that fails to start is reported and its event given up). A crashing child never takes
  * it down. `options` is the declared option schema.
  *
  * @example Fetch each URL in its own process, 10 at a time

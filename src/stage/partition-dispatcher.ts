@@ -91,13 +91,13 @@ interface Partition<T> {
  *
  * @example Ordered per user, four consumers
  * ```ts
- * const producer = await GenStage.start(self, {
- *   init: () =>
- *     GenStage.producer(state, {
+ * const producer = await GenStage.start({
+ *   init: (orders: Order[]) =>
+ *     GenStage.producer(orders, {
  *       dispatcher: new PartitionDispatcher<Order>({ partitions: 4, key: (order) => order.userId }),
  *     }),
- *   handleDemand: (demand, state) => take(state, demand),
- * });
+ *   handleDemand: (demand, orders) => GenStage.emit(orders.slice(0, demand), orders.slice(demand)),
+ * }, pendingOrders);
  * for (let partition = 0; partition < 4; partition++) {
  *   await GenStage.syncSubscribe(consumers[partition], { to: producer, partition });
  * }

@@ -10,6 +10,7 @@ import {
   type Pid,
   type StageDefinition,
   send,
+  spawn,
 } from "beamish";
 import { assertReceive, refuteReceive, withRuntime } from "beamish/testing";
 
@@ -284,5 +285,33 @@ test(
       { child: { start: () => undefined }, subscribeTo: "p" },
       'invalid value for `options.subscribeTo`: expected an array of subscriptions, got "p"',
     );
+  }),
+);
+
+test(
+  "startLink: when its parent exits, the supervisor stops its children",
+  withRuntime(async ({ self }) => {
+    const producer = await GenStage.start(upTo(2), undefined);
+    const live = new Set<number>();
+    const parent = spawn(async (p) => {
+      const sup = await ConsumerSupervisor.startLink(p, {
+        child: waiting(self.pid, live),
+        subscribeTo: [producer],
+      });
+      send(self.pid, { sup });
+      await p.receive({ match: (m) => m === "quit" });
+      p.exit("shutdown");
+    });
+    const { sup } = await assertReceive<{ sup: Pid }>(
+      self,
+      (m) => typeof m === "object" && m !== null && "sup" in m,
+    );
+    await assertReceive(self, { started: 0 });
+    await assertReceive(self, { started: 1 });
+    self.monitor(sup);
+    send(parent, "quit");
+    const down = await assertReceive(self, isDownMessage);
+    assert.equal(down.reason, "shutdown");
+    assert.equal(live.size, 0);
   }),
 );

@@ -4,6 +4,7 @@
  * when it stops. The public face is consumer-supervisor.ts.
  */
 import { reply, stop } from "../gen-server/directives.js";
+import { UnknownRequestError } from "../gen-server/errors.js";
 import { InvalidArgumentError } from "../kernel/errors.js";
 import { ExitMessage, type ExitReason, isNormalExit } from "../kernel/exit.js";
 import type { Pid } from "../kernel/pid.js";
@@ -234,7 +235,7 @@ export const consumerSupervisorStage: Definition<
         return reply(true, state);
       }
     }
-    return state;
+    throw new UnknownRequestError("handleCall", request);
   },
 
   async terminate(_reason, state, self) {

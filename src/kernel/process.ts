@@ -568,10 +568,7 @@ function findMatch(
   from: number,
 ): number {
   if (match === null) return from < mailbox.length ? from : -1;
-  for (let i = from; i < mailbox.length; i++) {
-    if (match(mailbox.at(i))) return i;
-  }
-  return -1;
+  return mailbox.findIndex(match, from);
 }
 
 /** @internal */

@@ -9,6 +9,7 @@ type Op =
   | { readonly op: "removeAt"; readonly index: number }
   | { readonly op: "at"; readonly index: number }
   | { readonly op: "toArray" }
+  | { readonly op: "findIndex"; readonly value: number; readonly from: number }
   | { readonly op: "clear" };
 
 // Indexes reach past both ends so that out-of-range calls are exercised too.
@@ -19,6 +20,14 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("removeAt" as const), index }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("at" as const), index }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("toArray" as const) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant("findIndex" as const),
+      value: fc.integer({ min: -3, max: 3 }),
+      from: index,
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ op: fc.constant("clear" as const) }), weight: 1 },
 );
 
@@ -44,6 +53,15 @@ function step(ring: Ring<number>, model: number[], op: Op): void {
     case "toArray":
       assert.deepEqual(ring.toArray(), model);
       break;
+    case "findIndex": {
+      const from = Math.max(0, op.from);
+      const found = model.findIndex((v, i) => i >= from && v % 4 === op.value);
+      assert.equal(
+        ring.findIndex((v) => v % 4 === op.value, op.from),
+        found,
+      );
+      break;
+    }
     case "clear":
       ring.clear();
       model.length = 0;
@@ -57,9 +75,11 @@ describe("Ring", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(2, 4, 8, 1024),
         fc.array(operation, { maxLength: 300 }),
-        (capacity, ops) => {
-          const ring = new Ring<number>(capacity);
+        (capacity, maxChunk, ops) => {
+          // Small chunk bounds make chunk boundaries, recycling and tail removal common.
+          const ring = new Ring<number>(capacity, maxChunk);
           const model: number[] = [];
           for (const op of ops) step(ring, model, op);
           assert.deepEqual(ring.toArray(), model);
@@ -114,8 +134,8 @@ describe("Ring", () => {
     for (let i = 0; i < 4; i++) ring.push({ i });
     ring.shift();
     ring.removeAt(1);
-    // The slots vacated must hold undefined, not stale references.
-    const slots = (ring as unknown as { items: unknown[] }).items;
+    // The slots vacated must hold undefined, not stale references (one chunk of 4 here).
+    const slots = (ring as unknown as { head: { items: unknown[] } }).head.items;
     assert.equal(slots.filter((s) => s !== undefined).length, 2);
     ring.clear();
     assert.equal(slots.filter((s) => s !== undefined).length, 0);

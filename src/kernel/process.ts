@@ -10,7 +10,7 @@ import {
 import { attachHook, detachHook, ExitHook, fireHooks } from "./hooks.js";
 import { checkFunction, checkTimeout } from "./options.js";
 import { Pid, type Ref } from "./pid.js";
-import { Ring } from "./ring.js";
+import { Queue } from "./queue.js";
 import type { Runtime } from "./runtime.js";
 import {
   type Actor,
@@ -54,7 +54,7 @@ export class Process implements Self {
   private state = NEW;
   private body: ProcessBody | null;
   private readonly actor: Actor | null;
-  private mailbox: Ring<unknown> | null = null;
+  private mailbox: Queue<unknown> | null = null;
   // Most processes have at most one link (a task or child to its parent): it takes a field, and
   // only a process with several links pays for a Set.
   private linkOne: Process | null = null;
@@ -141,7 +141,7 @@ export class Process implements Self {
   /** Puts a message in the mailbox and schedules the process if it can take it now. */
   deliver(message: unknown): void {
     if (this.state === EXITED) return;
-    if (this.mailbox === null) this.mailbox = new Ring(8);
+    if (this.mailbox === null) this.mailbox = new Queue(8);
     this.mailbox.push(message);
     if (!this.queued && this.state === ALIVE) {
       if (this.actor !== null ? !this.busy : this.waitResolve !== null) {
@@ -563,7 +563,7 @@ function exitedError(pid: Pid, reason: ExitReason): ProcessExitedError {
 }
 
 function findMatch(
-  mailbox: Ring<unknown>,
+  mailbox: Queue<unknown>,
   match: ((message: unknown) => boolean) | null,
   from: number,
 ): number {

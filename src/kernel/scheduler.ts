@@ -1,4 +1,4 @@
-import { Ring } from "./ring.js";
+import { Queue } from "./queue.js";
 
 /** @internal What the scheduler runs: a process with work to do. */
 export interface Runnable {
@@ -22,7 +22,7 @@ const YIELD_CHECK_EVERY = 64;
  * promises would otherwise never leave the microtask queue.
  */
 export class Scheduler {
-  private readonly queue = new Ring<Runnable>(64);
+  private readonly queue = new Queue<Runnable>(64);
   private drainPending = false;
   private sliceOpen = false;
   private sliceStart = 0;

@@ -3,7 +3,7 @@
  * as GenStage's `Buffer`. A pure queue of event chunks (the arrays as they were emitted, never
  * copied event by event) and of infos queued behind them (`syncInfo`).
  */
-import { Ring } from "../kernel/ring.js";
+import { Queue } from "../kernel/queue.js";
 
 /** Which events a full buffer keeps: the oldest (`"first"`) or the newest (`"last"`). */
 export type BufferKeep = "first" | "last";
@@ -37,7 +37,7 @@ const NONE: readonly never[] = Object.freeze([]);
  * ```
  */
 export class EventBuffer<T> {
-  private readonly items = new Ring<Chunk<T> | Info>(8);
+  private readonly items = new Queue<Chunk<T> | Info>(8);
   private size = 0;
 
   constructor(

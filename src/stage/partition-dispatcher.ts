@@ -5,7 +5,7 @@
  */
 import { formatValue, invalidArgument } from "../kernel/errors.js";
 import { type OptionsInput, option, schema } from "../kernel/options.js";
-import { Ring } from "../kernel/ring.js";
+import { Queue } from "../kernel/queue.js";
 import {
   type Dispatcher,
   type DispatcherSubscribeOptions,
@@ -66,7 +66,7 @@ interface Partition<T> {
   /** What the subscriber asked for and did not get yet; 0 while `queue` holds events. */
   demand: number;
   /** Events of this partition waiting for demand (or for a subscriber), oldest first. */
-  readonly queue: Ring<T>;
+  readonly queue: Queue<T>;
   /** The events routed here by the dispatch in progress. */
   batch: T[];
 }
@@ -131,7 +131,7 @@ export class PartitionDispatcher<T> implements Dispatcher<T> {
         name,
         subscriber: undefined,
         demand: 0,
-        queue: new Ring<T>(),
+        queue: new Queue<T>(),
         batch: [],
       };
       this.partitions.set(name, partition);

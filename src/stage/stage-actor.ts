@@ -22,7 +22,7 @@ import { invalidArgument } from "../kernel/errors.js";
 import { ExitMessage, type ExitReason, isNormalExit, NoProcError } from "../kernel/exit.js";
 import { attachHook, detachHook } from "../kernel/hooks.js";
 import { type Actor, isThenable, type Process } from "../kernel/process.js";
-import { Ring } from "../kernel/ring.js";
+import { Queue } from "../kernel/queue.js";
 import { type AnyDefinition, Emit, StageInit, type StageKind } from "./definition.js";
 import { SubscriptionDemand } from "./demand.js";
 import type { DispatcherSubscribeOptions } from "./dispatcher.js";
@@ -85,7 +85,7 @@ export class StageActor implements Actor {
   private cast: CastTag | null = null;
   private core: ProducerCore | null = null;
   private readonly producers = new Map<number, ConsumerSide>();
-  private readonly queue = new Ring<Pending>(4);
+  private readonly queue = new Queue<Pending>(4);
   private readonly handleEvents: AnyDefinition["handleEvents"];
 
   constructor(

@@ -8,7 +8,7 @@ import { attachHook, ExitHook } from "../kernel/hooks.js";
 import type { OptionsOutput } from "../kernel/options.js";
 import type { Pid } from "../kernel/pid.js";
 import { isThenable, type Process, type Self } from "../kernel/process.js";
-import { Ring } from "../kernel/ring.js";
+import { Queue } from "../kernel/queue.js";
 import { currentRuntime } from "../kernel/runtime.js";
 import { TaskExitError, TaskTimeoutError } from "./errors.js";
 import type { asyncStreamOptions, StreamFunction, StreamInput } from "./stream.js";
@@ -76,7 +76,7 @@ export class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
   /** Items read and not yet yielded. */
   private inFlight = 0;
   /** Ordered: every item in flight, in input order. Unordered: finished items, not yet yielded. */
-  private readonly queue = new Ring<Entry<R>>(8);
+  private readonly queue = new Queue<Entry<R>>(8);
   private runHead: Entry<R> | null = null;
   private runTail: Entry<R> | null = null;
   private waitResolve: ((result: IteratorResult<TaskResult<R>>) => void) | null = null;

@@ -8,7 +8,7 @@
  * copies all of it and makes the garbage collector rescan it (a ring buffer spent most of a
  * burst of casts growing).
  */
-export class Ring<T> {
+export class Queue<T> {
   private head: Chunk<T>;
   private headIndex = 0;
   private tail: Chunk<T>;

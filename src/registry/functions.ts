@@ -7,6 +7,7 @@ import type { Via } from "../kernel/api.js";
 import { invalidArgument } from "../kernel/errors.js";
 import { type ExitReason, NoProcError } from "../kernel/exit.js";
 import { checkFunction } from "../kernel/options.js";
+import { matches as matchesPattern } from "../kernel/pattern.js";
 import { isPid, type Pid } from "../kernel/pid.js";
 import type { Self } from "../kernel/process.js";
 import {
@@ -22,7 +23,7 @@ import {
   use,
 } from "./handle.js";
 import type { RegistryOptions } from "./options.js";
-import { matchesPattern, type ValuePattern } from "./pattern.js";
+import type { ValuePattern } from "./pattern.js";
 
 /** One entry as `select` returns it. */
 export interface RegistryEntry<K, V> {

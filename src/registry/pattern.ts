@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from "node:util";
+import type { Pattern } from "../kernel/pattern.js";
 
 /**
  * What `Registry.match` and `Registry.countMatch` compare a value with: a predicate; an object
@@ -12,33 +12,4 @@ import { isDeepStrictEqual } from "node:util";
  * Registry.match(registry, "topic", (value) => (value as { age: number }).age > 18);
  * ```
  */
-export type ValuePattern =
-  | ((value: unknown) => boolean)
-  | object
-  | string
-  | number
-  | boolean
-  | bigint
-  | symbol
-  | null
-  | undefined;
-
-/** @internal True when `value` matches `pattern` (see {@link ValuePattern}). */
-export function matchesPattern(pattern: ValuePattern, value: unknown): boolean {
-  if (typeof pattern === "function") return Boolean((pattern as (v: unknown) => unknown)(value));
-  if (pattern === null || typeof pattern !== "object") return Object.is(pattern, value);
-  if (typeof (pattern as { equals?: unknown }).equals === "function") {
-    return (
-      value !== null &&
-      typeof value === "object" &&
-      (pattern as { equals(o: unknown): boolean }).equals(value)
-    );
-  }
-  if (Array.isArray(pattern)) return isDeepStrictEqual(pattern, value);
-  if (value === null || typeof value !== "object") return false;
-  for (const key of Object.keys(pattern)) {
-    const inner = (pattern as Record<string, ValuePattern>)[key];
-    if (!matchesPattern(inner, (value as Record<string, unknown>)[key])) return false;
-  }
-  return true;
-}
+export type ValuePattern = Pattern;

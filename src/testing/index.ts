@@ -2,10 +2,9 @@
  * `beamish/testing`: a virtual clock, a fresh runtime per test, and ExUnit-style receive
  * assertions for a test acting as a process.
  */
+export { matches, type Pattern } from "../kernel/pattern.js";
 export {
   assertReceive,
-  matches,
-  type Pattern,
   type ReceiveAssertionOptions,
   refuteReceive,
 } from "./receive.js";

@@ -1,59 +1,13 @@
 import { AssertionError } from "node:assert";
-import { isDeepStrictEqual } from "node:util";
 import { currentRuntime, type Self, TIMEOUT } from "../kernel/index.js";
+import { matches, type Pattern } from "../kernel/pattern.js";
 import { settleRuntime } from "./runtime.js";
 import { VirtualClock } from "./virtual-clock.js";
-
-/**
- * What a message is matched against: a predicate; an object whose listed keys must match (values
- * matched the same way, recursively; other keys are ignored); or a value compared deeply.
- * Values with an `equals` method (pids, refs) are compared with it.
- */
-export type Pattern<T = unknown> =
-  | ((message: unknown) => message is T)
-  | ((message: unknown) => boolean)
-  | object
-  | string
-  | number
-  | boolean
-  | bigint
-  | symbol
-  | null
-  | undefined;
 
 /** Options of {@link assertReceive} and {@link refuteReceive}. */
 export interface ReceiveAssertionOptions {
   /** How long to wait, in ms of the runtime's clock (virtual or real). Default 100, as ExUnit. */
   readonly timeout?: number;
-}
-
-/**
- * True when `message` matches `pattern` (see {@link Pattern}).
- *
- * @example
- * ```ts
- * matches({ type: "DOWN", reason: "normal" }, downMessage); // true
- * ```
- */
-export function matches(pattern: Pattern, message: unknown): boolean {
-  if (typeof pattern === "function") return Boolean((pattern as (m: unknown) => unknown)(message));
-  if (pattern === null || typeof pattern !== "object") return Object.is(pattern, message);
-  if (typeof (pattern as { equals?: unknown }).equals === "function") {
-    return (
-      message !== null &&
-      typeof message === "object" &&
-      (pattern as { equals(o: unknown): boolean }).equals(message)
-    );
-  }
-  if (Array.isArray(pattern)) return isDeepStrictEqual(pattern, message);
-  if (message === null || typeof message !== "object") return false;
-  for (const key of Object.keys(pattern)) {
-    if (
-      !matches((pattern as Record<string, Pattern>)[key], (message as Record<string, unknown>)[key])
-    )
-      return false;
-  }
-  return true;
 }
 
 /**

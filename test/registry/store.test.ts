@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import { Pid } from "beamish";
 import fc from "fast-check";
 import { hashString } from "../../src/kernel/hash.js";
+import { matches as matchesPattern } from "../../src/kernel/pattern.js";
 import { KeyHasher } from "../../src/registry/hash.js";
-import { matchesPattern } from "../../src/registry/pattern.js";
 import { RegistryStore } from "../../src/registry/store.js";
 
 const pid = (id: number) => new Pid(0, id);

@@ -32,7 +32,8 @@ interface BroadcastEntry<T> {
  * accepts, and the events it rejects count as delivered to it without using its demand, so a
  * selective subscriber never holds the others back. The demand this frees is asked upstream at
  * the next `ask` or `cancel`, or as soon as the producer collects it with
- * {@link BroadcastDispatcher.takeDemand}.
+ * {@link BroadcastDispatcher.takeDemand}, which a stage does after each dispatch: a consumer
+ * whose selector rejects most events is not left waiting for the few it takes.
  *
  * A process may subscribe once: a second subscription of the same consumer is refused with an
  * `AlreadySubscribedError`. Subscribers may receive the same array: events must not be mutated.

@@ -12,6 +12,10 @@
  *   does until the slowest subscriber asks).
  * - `dispatch`: the producer has events; the dispatcher sends what demand allows through each
  *   subscriber's `send` and returns the rest, which the producer keeps in its buffer.
+ *
+ * A dispatcher that frees demand on its own while dispatching (the broadcast dispatcher, for the
+ * events a selector rejected) also has `takeDemand`, which the producer calls after each
+ * `dispatch`.
  */
 import type { Pid, Ref } from "../kernel/pid.js";
 
@@ -67,6 +71,15 @@ export interface Dispatcher<T> {
    * over, in order: {@link NO_EVENTS} (or any empty array) when all went out.
    */
   dispatch(events: readonly T[], length: number): readonly T[];
+  /**
+   * Optional: demand freed during `dispatch` without a consumer asking (the broadcast
+   * dispatcher's selectors rejected events, which count as delivered). The producer calls it
+   * after each `dispatch` and, when it is positive, asks itself for that much through its
+   * mailbox, as if a consumer had asked (the buffer first, then `handleDemand`); so a producer
+   * whose events keep being rejected goes on producing one mailbox turn at a time. Leave it out
+   * when a dispatcher never frees demand this way: the producer then never calls it.
+   */
+  takeDemand?(): number;
 }
 
 /** The empty array a dispatcher returns when every event went out: shared, never mutated. */

@@ -9,6 +9,16 @@ import { DemandDispatcher, type Dispatcher } from "./dispatcher.js";
 import type { ProducerSide } from "./subscription.js";
 import { publishDiscard } from "./telemetry.js";
 
+/**
+ * @internal The demand a producer's dispatcher freed on its own (see `Dispatcher.takeDemand`),
+ * which the producer asks of itself through its mailbox. One per producer, reused as
+ * `AskMessage` is: while it waits in the mailbox, more freed demand adds to its count.
+ */
+export class FreedDemand {
+  count = 0;
+  queued = false;
+}
+
 /** @internal */
 export class ProducerCore {
   readonly consumers = new Map<number, ProducerSide>();
@@ -19,6 +29,12 @@ export class ProducerCore {
   accumulated = 0;
   /** Producer-consumer: demand from downstream not yet met by emitted events. */
   downstream = 0;
+  /**
+   * The dispatcher has `takeDemand`: read once, so that a dispatcher without it (the default
+   * one) costs one boolean test per dispatch.
+   */
+  private readonly freesDemand: boolean;
+  private readonly freed = new FreedDemand();
 
   constructor(
     private readonly process: Process,
@@ -30,6 +46,7 @@ export class ProducerCore {
     },
   ) {
     this.dispatcher = options.dispatcher ?? new DemandDispatcher();
+    this.freesDemand = typeof this.dispatcher.takeDemand === "function";
     this.buffer = new EventBuffer(options.bufferSize, options.bufferKeep);
     this.accumulating = options.demand === "accumulate";
   }
@@ -46,6 +63,7 @@ export class ProducerCore {
       if (events.length === 0) break;
       demand -= events.length;
       const left = this.dispatcher.dispatch(events, events.length);
+      if (this.freesDemand) this.collectFreed();
       if (left.length > 0) {
         // The dispatcher placed fewer events than the demand it reported: keep them for later.
         this.store(left);
@@ -61,8 +79,28 @@ export class ProducerCore {
     const n = events.length;
     if (n === 0) return;
     // Events already waiting go first: new ones queue behind them.
-    const left = this.buffer.empty ? this.dispatcher.dispatch(events, n) : events;
+    if (!this.buffer.empty) {
+      this.store(events);
+      return;
+    }
+    const left = this.dispatcher.dispatch(events, n);
+    if (this.freesDemand) this.collectFreed();
     if (left.length > 0) this.store(left);
+  }
+
+  /**
+   * Asks this producer, through its mailbox, for the demand the dispatcher freed. Not at once:
+   * a `handleDemand` whose events are all rejected would otherwise loop without end inside one
+   * message; this way each round is one mailbox turn, as GenStage's producer sends itself an ask.
+   */
+  private collectFreed(): void {
+    const count = this.dispatcher.takeDemand?.() ?? 0;
+    if (count <= 0) return;
+    const message = this.freed;
+    message.count += count;
+    if (message.queued) return;
+    message.queued = true;
+    this.process.deliver(message);
   }
 
   private store(events: readonly unknown[]): void {

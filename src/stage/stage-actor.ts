@@ -34,7 +34,7 @@ import {
   producerConsumerOptions,
   producerOptions,
 } from "./options.js";
-import { ProducerCore } from "./producer.js";
+import { FreedDemand, ProducerCore } from "./producer.js";
 import {
   AskMessage,
   CancelToConsumer,
@@ -218,6 +218,7 @@ export class StageActor implements Actor {
       return this.cancelled(message, "down", message.downReason, self);
     }
     if (message instanceof ProducerSide) return this.onConsumerDown(message, self);
+    if (message instanceof FreedDemand) return this.onFreedDemand(message, self);
     if (message instanceof StopRequest) return this.terminate(message.reason, self, false);
     if (
       message instanceof ExitMessage &&
@@ -429,6 +430,14 @@ export class StageActor implements Actor {
     const side = core.consumers.get(message.ref.id);
     if (side === undefined) return true;
     return this.supply(core.dispatcher.ask(count, side), self);
+  }
+
+  /** The dispatcher freed demand while dispatching: as if a consumer had asked for it. */
+  private onFreedDemand(message: FreedDemand, self: Process): Step {
+    const count = message.count;
+    message.count = 0;
+    message.queued = false;
+    return this.supply(count, self);
   }
 
   /** Demand reached this producer: the buffer first, then `handleDemand` (or the queue). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GenStage, type StageDefinition, type SubscriptionOptions, send } from "beamish";
-import { assertReceive, withRuntime } from "beamish/testing";
+import { GenStage, reply, type StageDefinition, type SubscriptionOptions, send } from "beamish";
+import { assertReceive, refuteReceive, withRuntime } from "beamish/testing";
 import fc from "fast-check";
 import { isBeamishError } from "../../src/kernel/errors.js";
 import { Pid, Ref } from "../../src/kernel/pid.js";
@@ -395,7 +395,6 @@ test(
 
 test(
   "stages: a lone consumer whose selector rejects most events is not left waiting",
-  { todo: "needs the producer to ask for BroadcastDispatcher.takeDemand() after dispatching" },
   withRuntime(async ({ self }) => {
     const producer = await GenStage.start(numbers(100), undefined);
     await GenStage.start(
@@ -408,9 +407,76 @@ test(
       ),
       undefined,
     );
+    GenStage.demand(producer, "forward");
     assert.deepEqual(
       (await assertReceive<{ done: number[] }>(self, { tag: "sevens" })).done,
       [7, 14, 21],
+    );
+  }),
+);
+
+test(
+  "stages: a producer whose events are all rejected goes on one mailbox turn at a time",
+  withRuntime(async ({ self }) => {
+    // Endless, and nothing it makes is selected: each round of demand it frees is asked again.
+    const producer = await GenStage.start<never, number, number, undefined>(
+      {
+        init: () => GenStage.producer(0, { dispatcher: new BroadcastDispatcher<number>() }),
+        handleDemand: (demand, rounds) => GenStage.emit(Array(demand).fill(1), rounds + 1),
+        handleCall: (_request, _arg, _from, rounds) => reply(rounds, rounds),
+      },
+      undefined,
+    );
+    const consumer = await GenStage.start(
+      collector(self.pid, "none", 1, { maxDemand: 3, selector: () => false }, producer),
+      undefined,
+    );
+    // The producer still answers calls: it is not stuck in one message.
+    const first = await GenStage.call<number>(producer, "rounds");
+    const later = await GenStage.call<number>(producer, "rounds");
+    assert.ok(first >= 1, `rounds: ${first}`);
+    assert.ok(later > first, `rounds: ${first}, then ${later}`);
+    await GenStage.stop(consumer);
+    // With its only subscriber gone nothing is freed any more: the producer comes to rest.
+    const rested = await GenStage.call<number>(producer, "rounds");
+    assert.equal(await GenStage.call<number>(producer, "rounds"), rested);
+    await refuteReceive(self, { tag: "none" });
+  }),
+);
+
+test(
+  "stages: a broadcasting producer-consumer's selective consumer is not left waiting either",
+  withRuntime(async ({ self }) => {
+    const producer = await GenStage.start(numbers(200), undefined);
+    const doubler = await GenStage.start<number, number, undefined, undefined>(
+      {
+        init: () =>
+          GenStage.producerConsumer(undefined, {
+            dispatcher: new BroadcastDispatcher<number>(),
+            subscribeTo: [{ to: producer, maxDemand: 10 }],
+          }),
+        handleEvents: (events) =>
+          GenStage.emit(
+            events.map((n) => n * 2),
+            undefined,
+          ),
+      },
+      undefined,
+    );
+    await GenStage.start(
+      collector(
+        self.pid,
+        "hundreds",
+        3,
+        { maxDemand: 2, minDemand: 0, selector: (n) => n % 100 === 0 && n > 0 },
+        doubler,
+      ),
+      undefined,
+    );
+    GenStage.demand(producer, "forward");
+    assert.deepEqual(
+      (await assertReceive<{ done: number[] }>(self, { tag: "hundreds" })).done,
+      [100, 200, 300],
     );
   }),
 );

@@ -21,7 +21,8 @@ import type { Self } from "../kernel/process.js";
 import type { AnyDefinition, Definition } from "./definition.js";
 import { NotAConsumerError } from "./errors.js";
 import { parseSubscription, type SubscriptionOptions } from "./options.js";
-import { DEMAND, INFO, StageActor, SUBSCRIBE, SubscribeFailure, stageKind } from "./stage-actor.js";
+import { DEMAND, INFO, StageActor, SUBSCRIBE, SubscribeFailure } from "./stage-actor.js";
+import { stageKind } from "./stage-kind.js";
 import { CancelToProducer, ConsumerSide, type StageFrom } from "./subscription.js";
 
 /** Options of {@link call} and {@link syncSubscribe}: `timeout` in ms (default 5000). */

@@ -1,53 +1,52 @@
 /**
  * The default hash of the partition dispatcher: a structural hash of an event, the same in every
  * process and every run, so that equal events (and equal keys) always land in the same partition.
+ * FNV-1a is the kernel's (kernel/hash.ts); the structure (a tag per type, arrays in order, plain
+ * objects by sorted keys) is this file's.
  */
 import { invalidArgument } from "../kernel/errors.js";
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+import { FNV_OFFSET, FNV_PRIME, fnvMix } from "../kernel/hash.js";
 
 const EXPECTED =
   "a string, number, bigint, boolean, null, undefined, or an array or plain object of these";
 
-function mixString(h: number, s: string): number {
-  let x = h;
-  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), FNV_PRIME);
-  return x;
+/** One FNV-1a step over `code`: the tags telling types and structure apart. */
+function mixTag(h: number, code: number): number {
+  return Math.imul(h ^ code, FNV_PRIME);
 }
 
 function mixValue(h: number, value: unknown, path: string, depth: number): number {
   if (depth > 64) invalidArgument(path, `${EXPECTED}, nested at most 64 deep`, value);
   switch (typeof value) {
     case "string":
-      return mixString(Math.imul(h ^ 0x73, FNV_PRIME), value);
+      return fnvMix(mixTag(h, 0x73), value);
     case "number":
-      return mixString(Math.imul(h ^ 0x6e, FNV_PRIME), Object.is(value, -0) ? "0" : String(value));
+      return fnvMix(mixTag(h, 0x6e), Object.is(value, -0) ? "0" : String(value));
     case "bigint":
-      return mixString(Math.imul(h ^ 0x62, FNV_PRIME), String(value));
+      return fnvMix(mixTag(h, 0x62), String(value));
     case "boolean":
-      return Math.imul(h ^ (value ? 0x74 : 0x66), FNV_PRIME);
+      return mixTag(h, value ? 0x74 : 0x66);
     case "undefined":
-      return Math.imul(h ^ 0x75, FNV_PRIME);
+      return mixTag(h, 0x75);
     case "object": {
-      if (value === null) return Math.imul(h ^ 0x30, FNV_PRIME);
+      if (value === null) return mixTag(h, 0x30);
       if (Array.isArray(value)) {
-        let x = Math.imul(h ^ 0x5b, FNV_PRIME);
+        let x = mixTag(h, 0x5b);
         for (let i = 0; i < value.length; i++) {
           x = mixValue(x, value[i], `${path}[${i}]`, depth + 1);
         }
-        return Math.imul(x ^ 0x5d, FNV_PRIME);
+        return mixTag(x, 0x5d);
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) break;
       // Keys sorted, so that { a, b } and { b, a } hash alike, as they are equal as data.
       const keys = Object.keys(value).sort();
-      let x = Math.imul(h ^ 0x7b, FNV_PRIME);
+      let x = mixTag(h, 0x7b);
       for (const key of keys) {
-        x = mixString(x, key);
+        x = fnvMix(x, key);
         x = mixValue(x, (value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
       }
-      return Math.imul(x ^ 0x7d, FNV_PRIME);
+      return mixTag(x, 0x7d);
     }
   }
   return invalidArgument(path, EXPECTED, value);

@@ -17,8 +17,9 @@ test(
     self.monitor(pid);
     await settle();
     assert.equal(reports.length, 1);
-    assert.ok(reports[0]?.pid.equals(pid));
-    assert.equal((reports[0]?.error as Error).message, "boom");
+    const [report] = reports as [CrashReport];
+    assert.ok(report.pid.equals(pid));
+    assert.equal((report.error as Error).message, "boom");
     setLogger(previous);
     assert.equal(runtime.logger, original);
   }),

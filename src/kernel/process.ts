@@ -483,20 +483,27 @@ export class Process implements Self {
       for (const monitor of this.monitoring.values()) detachHook(monitor);
       this.monitoring = null;
     }
-    if (this.linkOne !== null || this.linkMany !== null) {
-      for (const other of this.linked()) {
-        other.removeLink(this);
-        this.runtime.queueExitSignal(other, this.pid, reason);
-      }
-      this.linkOne = null;
-      this.linkMany = null;
-    }
+    const one = this.linkOne;
+    const many = this.linkMany;
+    this.linkOne = null;
+    this.linkMany = null;
+    if (one !== null) this.signalLinked(one, reason);
+    else if (many !== null) for (const other of many) this.signalLinked(other, reason);
     fireHooks(this, this.pid, reason);
     publishExit(this.pid, reason);
   }
 
   private exitedError(): ProcessExitedError {
     return exitedError(this.pid, this.exitReason);
+  }
+
+  /** Tells a process linked to this exiting one, and drops the link on its side. */
+  private signalLinked(other: Process, reason: ExitReason): void {
+    other.removeLink(this);
+    // A `normal` exit changes nothing for a linked process that does not trap exits (the common
+    // end of a linked task): no signal to queue.
+    if (reason !== "normal" || other.trapExits)
+      this.runtime.queueExitSignal(other, this.pid, reason);
   }
 
   private addLink(other: Process): void {

@@ -1,13 +1,10 @@
 // examples/read-heavy-cache.ts: the same cache as a Table, an Agent and a GenServer gives the
 // same answers with one load per key; it also runs as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main } from "../../examples/read-heavy-cache.js";
-
-const root = join(import.meta.dirname, "..", "..");
+import { runExample } from "./run-example.js";
 
 test("read-heavy cache: Table, Agent and GenServer compute the same, loading each key once", async () => {
   const { result, crashes } = await runInRuntime(
@@ -25,16 +22,7 @@ test("read-heavy cache: Table, Agent and GenServer compute the same, loading eac
 });
 
 test("examples/read-heavy-cache.ts runs as a program", () => {
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--conditions=beamish-source", join("examples", "read-heavy-cache.ts")],
-    { cwd: root, encoding: "utf8", timeout: 30_000 },
-  );
-  assert.equal(
-    run.status,
-    0,
-    `exit ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
-  );
+  const run = runExample("read-heavy-cache.ts");
   assert.equal(run.stderr, "");
   assert.match(run.stdout, /table +100000 reads, \d+ loads/);
 });

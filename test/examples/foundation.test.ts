@@ -2,14 +2,12 @@
 // through its exported `main`, inside a fresh runtime on the real clock (the examples wait a few
 // tens of ms, and their waits go through Node's timers as well as beamish's), and as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main as choosing } from "../../examples/choosing-task-agent-genserver.js";
 import { main as timeouts } from "../../examples/task-timeouts.js";
+import { runExample } from "./run-example.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const quiet = () => {};
 
 test("choosing Task, Agent and GenServer: limiter, cache and fire-and-forget pushes", async () => {
@@ -49,16 +47,7 @@ test("task timeouts: await kills the late task, yield + shutdown, asyncStream ki
 
 for (const file of ["choosing-task-agent-genserver.ts", "task-timeouts.ts", "demo.ts"]) {
   test(`examples/${file} runs as a program`, () => {
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "--conditions=beamish-source", join("examples", file)],
-      { cwd: root, encoding: "utf8", timeout: 30_000 },
-    );
-    assert.equal(
-      run.status,
-      0,
-      `exit ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
-    );
+    const run = runExample(file);
     assert.equal(run.stderr, "", "no crash report or warning on stderr");
     assert.notEqual(run.stdout, "");
   });

@@ -1,13 +1,10 @@
 // examples/registry-dynamic-workers.ts: rooms started under a DynamicSupervisor with via-names
 // in a Registry, found by id, restarted under the same id, freed on stop; it also runs as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main } from "../../examples/registry-dynamic-workers.js";
-
-const root = join(import.meta.dirname, "..", "..");
+import { runExample } from "./run-example.js";
 
 test("registry naming dynamic workers: found by id, restarted under it, freed on stop", async () => {
   const { result, crashes } = await runInRuntime(async ({ crashes }) => ({
@@ -30,16 +27,6 @@ test("registry naming dynamic workers: found by id, restarted under it, freed on
 });
 
 test("examples/registry-dynamic-workers.ts runs as a program", () => {
-  const run = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--conditions=beamish-source",
-      join("examples", "registry-dynamic-workers.ts"),
-    ],
-    { cwd: root, encoding: "utf8", timeout: 30_000 },
-  );
-  assert.equal(run.status, 0, run.stderr);
+  const run = runExample("registry-dynamic-workers.ts", { crashes: "expected" });
   assert.match(run.stdout, /lobby restarted: <0\.\d+\.0> -> <0\.\d+\.0>/);
 });

@@ -2,14 +2,12 @@
 // exported `main`, inside a fresh runtime on the real clock (their stages wait a few ms), the rate
 // limiter once more on a virtual clock (where its intervals fall exactly), and each as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main as backPressure } from "../../examples/stage-back-pressure.js";
 import { main as rateLimit } from "../../examples/stage-rate-limit.js";
+import { runExample } from "./run-example.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const quiet = () => {};
 
 test("back-pressure: a fast producer never runs more than maxDemand ahead of a slow consumer", async () => {
@@ -92,13 +90,7 @@ for (const [file, output] of [
   ["stage-rate-limit.ts", /40 events, at most 5 per 10 ms/],
 ] as const) {
   test(`examples/${file} runs as a program`, () => {
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "--conditions=beamish-source", join("examples", file)],
-      { cwd: root, encoding: "utf8", timeout: 30_000 },
-    );
-    assert.equal(run.status, 0, `exit ${run.status}\n${run.stderr}`);
-    assert.doesNotMatch(run.stderr, /crashed/);
+    const run = runExample(file);
     assert.match(run.stdout, output);
   });
 }

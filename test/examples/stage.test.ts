@@ -1,14 +1,12 @@
 // The GenStage examples (examples/stage-*.ts): each runs here through its exported `main`, inside
 // a fresh runtime on the real clock (their workers wait a few ms), and as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main as consumerGroups } from "../../examples/stage-consumer-groups.js";
 import { main as orderedPerKey } from "../../examples/stage-ordered-per-key.js";
+import { runExample } from "./run-example.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const quiet = () => {};
 
 test("consumer groups: two kinds of job, each group at its own concurrency, on one producer", async () => {
@@ -54,12 +52,7 @@ for (const [file, output] of [
   ["stage-ordered-per-key.ts", /27 withdrawals refused/],
 ] as const) {
   test(`examples/${file} runs as a program`, () => {
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "--conditions=beamish-source", join("examples", file)],
-      { cwd: root, encoding: "utf8", timeout: 30_000 },
-    );
-    assert.equal(run.status, 0, `exit ${run.status}\n${run.stderr}`);
+    const run = runExample(file);
     assert.match(run.stdout, output);
   });
 }

@@ -1,13 +1,10 @@
 // examples/supervision-tree.ts: restForOne at the root, oneForAll below, reverse-order stop; it
 // runs here through its exported `main` in a fresh runtime, and as a program.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
 import { runInRuntime } from "beamish/testing";
 import { main } from "../../examples/supervision-tree.js";
-
-const root = join(import.meta.dirname, "..", "..");
+import { runExample } from "./run-example.js";
 
 test("supervision tree: who restarts after each crash, and the stop order", async () => {
   const lines: string[] = [];
@@ -30,12 +27,7 @@ test("supervision tree: who restarts after each crash, and the stop order", asyn
 });
 
 test("examples/supervision-tree.ts runs as a program", () => {
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--conditions=beamish-source", join("examples", "supervision-tree.ts")],
-    { cwd: root, encoding: "utf8", timeout: 30_000 },
-  );
-  assert.equal(run.status, 0, `exit ${run.status}\n--- stderr\n${run.stderr}`);
+  const run = runExample("supervision-tree.ts");
   assert.equal(run.stderr, "");
   assert.match(run.stdout, /cache killed -> restarted: cache, workers/);
   assert.match(run.stdout, /w1 killed -> restarted: w1, w2/);

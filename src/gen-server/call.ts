@@ -72,24 +72,31 @@ export class PendingCall extends ExitHook implements Expiring {
 }
 
 /**
- * @internal The first of a cast's two mailbox slots; the second is its argument. A cast thus
+ * @internal The first of a cast's two mailbox slots; the second is its argument (a cast without
+ * argument takes the tag's slot only). A cast thus
  * allocates nothing: tags are shared per request name, and both slots are pushed in one
  * synchronous step, so nothing can come between them. (An envelope per cast made GC the
  * bottleneck of a burst of casts.)
  */
 export class CastTag {
-  constructor(readonly request: string) {}
+  constructor(
+    readonly request: string,
+    /** False for a cast without argument, which takes one slot: the tag alone. */
+    readonly hasArg: boolean,
+  ) {}
 }
 
 const castTags = new Map<string, CastTag>();
-let lastTag = new CastTag("");
+const bareCastTags = new Map<string, CastTag>();
+let lastTag = new CastTag("", true);
 
-function castTag(request: string): CastTag {
-  if (lastTag.request === request) return lastTag;
-  let tag = castTags.get(request);
+function castTag(request: string, hasArg: boolean): CastTag {
+  if (lastTag.request === request && lastTag.hasArg === hasArg) return lastTag;
+  const tags = hasArg ? castTags : bareCastTags;
+  let tag = tags.get(request);
   if (tag === undefined) {
-    tag = new CastTag(request);
-    castTags.set(request, tag);
+    tag = new CastTag(request, hasArg);
+    tags.set(request, tag);
   }
   lastTag = tag;
   return tag;
@@ -155,8 +162,11 @@ export function callTimeout(
 /** @internal The untyped cast behind `GenServer.cast`: dropped when nobody is there. */
 export function castServer(server: Dest, request: string, arg: unknown): void {
   const process = serverProcess(server);
-  if (process !== undefined) {
-    process.deliver(castTag(request));
+  if (process === undefined) return;
+  if (arg === undefined) {
+    process.deliver(castTag(request, false));
+  } else {
+    process.deliver(castTag(request, true));
     process.deliver(arg);
   }
 }

@@ -104,6 +104,7 @@ export class ServerActor implements Actor {
   handle(message: unknown, self: Process): void | Promise<void> {
     if (this.cast !== null) return this.handleCast(this.cast, message, self);
     if (message instanceof CastTag) {
+      if (!message.hasArg) return this.handleCast(message, undefined, self);
       this.cast = message;
       return;
     }

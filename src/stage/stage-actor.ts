@@ -177,6 +177,7 @@ export class StageActor implements Actor {
     if (message instanceof EventsMessage) return this.upstream.onEvents(message, self);
     if (message instanceof AskMessage) return this.downstream.onAsk(message, self);
     if (message instanceof CastTag) {
+      if (!message.hasArg) return this.onCast(message, undefined, self);
       this.cast = message;
       return true;
     }

@@ -8,6 +8,7 @@ import {
   isExitMessage,
   noreply,
   ok,
+  processInfo,
   reply,
   type Self,
   send,
@@ -328,6 +329,26 @@ describe("GenServer.stop", () => {
       await GenServer.stop(server);
       GenServer.cast(server, "inc", 1);
       GenServer.cast(GenServer.named<Counter>("nobody"), "inc", 1);
+    }),
+  );
+});
+
+describe("casts", () => {
+  test(
+    "casts with and without an argument keep their order among calls; one slot without argument",
+    withRuntime(async ({ settle }) => {
+      const server = await GenServer.start(counter(), 5);
+      // Queued before the server runs: inc 3, reset, inc 4, then a call reading the state.
+      GenServer.cast(server, "inc", 3);
+      GenServer.cast(server, "reset");
+      GenServer.cast(server, "inc", 4);
+      assert.equal(processInfo(server)?.mailboxLength, 5);
+      assert.equal(await GenServer.call(server, "get"), 4);
+      GenServer.cast(server, "reset");
+      GenServer.cast(server, "reset");
+      assert.equal(processInfo(server)?.mailboxLength, 2);
+      await settle();
+      assert.equal(await GenServer.call(server, "add", 1), 1);
     }),
   );
 });

@@ -103,11 +103,7 @@ export class ServerActor implements Actor {
 
   handle(message: unknown, self: Process): void | Promise<void> {
     if (this.cast !== null) return this.handleCast(this.cast, message, self);
-    if (message instanceof CastTag) {
-      if (!message.hasArg) return this.handleCast(message, undefined, self);
-      this.cast = message;
-      return;
-    }
+    if (message instanceof CastTag) return this.castTag(message, self);
     if (message instanceof PendingCall) {
       const handler = this.calls[message.request] as CallHandler | undefined;
       if (handler === undefined) {
@@ -145,6 +141,12 @@ export class ServerActor implements Actor {
     }
     setRunningServer(previous);
     return this.afterNoReply(result, self, "handleInfo");
+  }
+
+  /** A cast's tag: its argument is the next message, unless it has none. */
+  private castTag(tag: CastTag, self: Process): void | Promise<void> {
+    if (!tag.hasArg) return this.handleCast(tag, undefined, self);
+    this.cast = tag;
   }
 
   private handleCast(tag: CastTag, arg: unknown, self: Process): void | Promise<void> {

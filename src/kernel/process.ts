@@ -1,12 +1,6 @@
 import type { TimerHandle } from "./clock.js";
 import { invalidArgument } from "./errors.js";
-import {
-  DownMessage,
-  ExitMessage,
-  type ExitReason,
-  NoProcError,
-  ProcessExitedError,
-} from "./exit.js";
+import { DownMessage, ExitMessage, type ExitReason, ProcessExitedError } from "./exit.js";
 import { attachHook, detachHook, ExitHook, fireHooks } from "./hooks.js";
 import { checkFunction, checkTimeout } from "./options.js";
 import { Pid, type Ref } from "./pid.js";
@@ -585,9 +579,4 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-/** @internal Raised by helpers that need a live process. */
-export function noProc(dest: unknown): NoProcError {
-  return new NoProcError(dest);
 }

@@ -22,6 +22,7 @@ import { StageKindError } from "./errors.js";
 import type { ProducerCore } from "./producer.js";
 import type { KindOfStage } from "./stage-kind.js";
 import type { Step } from "./step.js";
+import type { CancelInfo, StageFrom } from "./subscription.js";
 
 /** @internal A stage's state, and the handling of what its callbacks return. */
 export class StageCallbacks implements KindOfStage {
@@ -65,6 +66,19 @@ export class StageCallbacks implements KindOfStage {
     }
     this.state = result;
     return true;
+  }
+
+  /** Runs `handleCancel` (if defined) for a subscription that ended, on either side. */
+  cancelled(kind: CancelInfo["kind"], reason: ExitReason, from: StageFrom, self: Process): Step {
+    const handler = this.definition.handleCancel;
+    if (handler === undefined) return true;
+    let result: unknown;
+    try {
+      result = handler({ kind, reason }, from, this.state, self);
+    } catch (error) {
+      return this.crash(error, self);
+    }
+    return this.apply(result, self, "handleCancel");
   }
 
   /** Takes `handleCall`'s result: `reply(value, state)` answers `call`, or as {@link apply}. */

@@ -139,17 +139,7 @@ export class Downstream {
     core.consumers.delete(side.ref.id);
     detachHook(side);
     const demand = core.dispatcher.cancel(side);
-    const handler = this.stage.definition.handleCancel;
-    let step: Step = true;
-    if (handler !== undefined) {
-      let result: unknown;
-      try {
-        result = handler({ kind, reason }, side, this.stage.state, self);
-      } catch (error) {
-        return this.stage.crash(error, self);
-      }
-      step = this.stage.apply(result, self, "handleCancel");
-    }
+    const step = this.stage.cancelled(kind, reason, side, self);
     return demand > 0 ? then(step, () => this.supply(demand, self)) : step;
   }
 }

@@ -186,17 +186,7 @@ export class Upstream {
     detachHook(side);
     const mode = side.options.cancel;
     const exits = mode === "permanent" || (mode === "transient" && !isNormalExit(reason));
-    const handler = this.stage.definition.handleCancel;
-    let step: Step = true;
-    if (handler !== undefined) {
-      let result: unknown;
-      try {
-        result = handler({ kind, reason }, side, this.stage.state, self);
-      } catch (error) {
-        return this.stage.crash(error, self);
-      }
-      step = this.stage.apply(result, self, "handleCancel");
-    }
+    const step = this.stage.cancelled(kind, reason, side, self);
     if (!exits) return step;
     if (step === false) return false;
     if (step === true) return this.stage.terminate(reason, self, false);

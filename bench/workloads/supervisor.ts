@@ -59,6 +59,18 @@ export const dynamicStart = workload({
   },
 });
 
+/** Kills the announced child RESTARTS times, each time waiting for its replacement; mean ms. */
+async function meanRestartMs(self: Self): Promise<number> {
+  let child = ((await self.receive()) as { started: Pid }).started;
+  const ms = await elapsed(async () => {
+    for (let i = 0; i < RESTARTS; i++) {
+      exit(child, "kill");
+      child = ((await self.receive()) as { started: Pid }).started;
+    }
+  });
+  return ms / RESTARTS;
+}
+
 export const restartLatency = workload({
   name: "restart-latency",
   unit: "ms",
@@ -71,14 +83,7 @@ export const restartLatency = workload({
             maxRestarts: RESTARTS * 2,
             maxSeconds: 1,
           });
-          let child = ((await self.receive()) as { started: Pid }).started;
-          const ms = await elapsed(async () => {
-            for (let i = 0; i < RESTARTS; i++) {
-              exit(child, "kill");
-              child = ((await self.receive()) as { started: Pid }).started;
-            }
-          });
-          return ms / RESTARTS;
+          return meanRestartMs(self);
         }),
       ),
     // By hand: a process that monitors its worker and spawns a new one when it dies.
@@ -94,14 +99,7 @@ export const restartLatency = workload({
               await keeper.receive({ match: isDownMessage });
             }
           });
-          let child = ((await self.receive()) as { started: Pid }).started;
-          const ms = await elapsed(async () => {
-            for (let i = 0; i < RESTARTS; i++) {
-              exit(child, "kill");
-              child = ((await self.receive()) as { started: Pid }).started;
-            }
-          });
-          return ms / RESTARTS;
+          return meanRestartMs(self);
         }),
       ),
   },

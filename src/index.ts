@@ -10,3 +10,4 @@ export * from "./stage/index.js";
 export * from "./supervisor/index.js";
 export * from "./table/index.js";
 export * from "./task/index.js";
+export * from "./pipeline/index.js";

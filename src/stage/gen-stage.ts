@@ -23,7 +23,7 @@ import { NotAConsumerError } from "./errors.js";
 import { parseSubscription, type SubscriptionOptions } from "./options.js";
 import { DEMAND, INFO, StageActor, SUBSCRIBE, SubscribeFailure } from "./stage-actor.js";
 import { stageKind } from "./stage-kind.js";
-import { CancelToProducer, ConsumerSide, type StageFrom } from "./subscription.js";
+import { CancelToProducer, ConsumerSide, ProducerSide, type StageFrom } from "./subscription.js";
 
 /** Options of {@link call} and {@link syncSubscribe}: `timeout` in ms (default 5000). */
 export interface CallOptions {
@@ -174,9 +174,11 @@ export function ask(from: StageFrom, count: number): void {
 }
 
 /**
- * Cancels subscription `from` with `reason` (default `"normal"`): the producer forgets it, then
- * the consumer's `handleCancel` runs and its cancel mode applies (a permanent subscriber exits
- * with `reason`, as in GenStage).
+ * Cancels subscription `from` with `reason` (default `"normal"`), from either side: a consumer
+ * passes the `from` of its producer, a producer the `from` its `handleSubscribe("consumer")`
+ * got. The producer forgets the subscription, then the consumer's `handleCancel` runs and its
+ * cancel mode applies (a permanent subscriber exits with `reason`, as in GenStage). Events the
+ * producer sent before arrive before the cancel.
  *
  * @example
  * ```ts
@@ -184,9 +186,14 @@ export function ask(from: StageFrom, count: number): void {
  * ```
  */
 export function cancel(from: StageFrom, reason: ExitReason = "normal"): void {
-  if (!(from instanceof ConsumerSide))
+  if (from instanceof ConsumerSide) {
+    from.producer.deliver(new CancelToProducer(from.ref, reason));
+  } else if (from instanceof ProducerSide) {
+    // Through the producer's own mailbox, so it runs as a consumer's cancel would.
+    from.owner.deliver(new CancelToProducer(from.ref, reason));
+  } else {
     invalidArgument("from", "the `from` of a subscription", from);
-  from.producer.deliver(new CancelToProducer(from.ref, reason));
+  }
 }
 
 /**

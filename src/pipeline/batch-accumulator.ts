@@ -1,0 +1,84 @@
+/**
+ * Batch accumulation in a batcher: open batches per batch key, closed when full, when a message
+ * asks to flush, on timeout or at drain. A pure state machine; the batcher stage owns the timers.
+ */
+import type { Message } from "./message.js";
+
+/** One batch being filled. `timer` is the batcher's, started when the batch opened. */
+export class OpenBatch {
+  readonly messages: Message[] = [];
+  timer: unknown;
+  constructor(
+    readonly key: unknown,
+    readonly partition: number,
+  ) {}
+}
+
+/**
+ * @example
+ * ```ts
+ * const batches = new BatchAccumulator(2);
+ * batches.add(a, 0, (batch) => startTimer(batch)); // undefined: the batch of a's key opened
+ * batches.add(b, 0, (batch) => startTimer(batch)); // the full batch [a, b]
+ * ```
+ */
+export class BatchAccumulator {
+  /** The open batches of each partition, by batch key; a Map keeps them oldest first. */
+  private readonly open: Map<unknown, OpenBatch>[];
+  /** Messages in open batches. */
+  pending = 0;
+
+  constructor(
+    readonly batchSize: number,
+    partitions = 1,
+  ) {
+    this.open = Array.from({ length: partitions }, () => new Map());
+  }
+
+  /**
+   * Adds `message` to the open batch of its key in `partition`, opening one (and calling
+   * `onOpen`) if needed. Returns the batch if this message closed it: it is full, or the
+   * message's batch mode is `"flush"`.
+   */
+  add(
+    message: Message,
+    partition: number,
+    onOpen: (batch: OpenBatch) => void,
+  ): OpenBatch | undefined {
+    const open = this.open[partition] as Map<unknown, OpenBatch>;
+    const key = message.batchKey;
+    let batch = open.get(key);
+    if (batch === undefined) {
+      batch = new OpenBatch(key, partition);
+      open.set(key, batch);
+      onOpen(batch);
+    }
+    batch.messages.push(message);
+    this.pending++;
+    if (batch.messages.length >= this.batchSize || message.batchMode === "flush") {
+      this.close(batch);
+      return batch;
+    }
+    return undefined;
+  }
+
+  /** Closes `batch` if it is still open (its timer fired); else undefined. */
+  closeIfOpen(batch: OpenBatch): OpenBatch | undefined {
+    if (this.open[batch.partition]?.get(batch.key) !== batch) return undefined;
+    this.close(batch);
+    return batch;
+  }
+
+  /** Closes and returns every open batch (oldest first within a partition). */
+  closeAll(): OpenBatch[] {
+    const all = this.open.flatMap((open) => [...open.values()]);
+    for (const open of this.open) open.clear();
+    this.pending = 0;
+    return all;
+  }
+
+  private close(batch: OpenBatch): void {
+    this.open[batch.partition]?.delete(batch.key);
+    this.pending -= batch.messages.length;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * @internal A batcher: groups the messages routed to it into batches by batch key (and
+ * partition), closed when full, flushed, timed out or drained, and hands them to its batch
+ * processors. Messages it holds when it exits abnormally are failed with the exit reason.
+ */
+import { stop } from "../gen-server/directives.js";
+import { cancelTimer, sendAfter, type TimerRef } from "../kernel/api.js";
+import { type ExitReason, isNormalExit } from "../kernel/exit.js";
+import type { Self } from "../kernel/process.js";
+import { type Definition, emit, producerConsumer } from "../stage/definition.js";
+import { DemandDispatcher } from "../stage/dispatcher.js";
+import { hashEvent } from "../stage/event-hash.js";
+import { asyncInfo, cancel } from "../stage/gen-stage.js";
+import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
+import type { StageFrom } from "../stage/subscription.js";
+import { acknowledge } from "./ack.js";
+import { BatchAccumulator, type OpenBatch } from "./batch-accumulator.js";
+import type { BatcherConfig, Core } from "./core.js";
+import type { BatchTrigger } from "./definition.js";
+import type { Message } from "./message.js";
+import { CANCEL_CONSUMERS } from "./producer-stage.js";
+import type { BatcherStats } from "./stats.js";
+
+/** @internal A closed batch on its way to a batch processor. */
+export class Batch {
+  constructor(
+    readonly batcher: string,
+    readonly key: unknown,
+    readonly partition: number,
+    readonly messages: Message[],
+    readonly trigger: BatchTrigger,
+  ) {}
+}
+
+class Timeout {
+  constructor(readonly batch: OpenBatch) {}
+}
+
+interface State {
+  readonly core: Core;
+  readonly config: BatcherConfig;
+  readonly stats: BatcherStats;
+  readonly batches: BatchAccumulator;
+  readonly consumers: StageFrom[];
+  producers: number;
+  self: Self;
+}
+
+export interface BatcherArg {
+  readonly core: Core;
+  readonly config: BatcherConfig;
+}
+
+export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
+  init({ core, config }, self) {
+    self.trapExit(true);
+    const partitioned = config.partitionBy !== undefined && config.concurrency > 1;
+    const state: State = {
+      core,
+      config,
+      stats: core.counters.batchers.get(config.name) as BatcherStats,
+      batches: new BatchAccumulator(config.batchSize, partitioned ? config.concurrency : 1),
+      consumers: [],
+      producers: 0,
+      self,
+    };
+    const subscribeTo = Array.from({ length: core.processorConcurrency }, (_, i) => ({
+      to: core.processorName(i),
+      partition: config.name,
+      maxDemand: config.maxDemand,
+      minDemand: config.minDemand,
+      cancel: "temporary" as const,
+    }));
+    const dispatcher = partitioned
+      ? new PartitionDispatcher<Batch>({
+          partitions: config.concurrency,
+          hash: (batch) => batch.partition,
+        })
+      : new DemandDispatcher<Batch>();
+    return producerConsumer(state, { subscribeTo, dispatcher });
+  },
+
+  handleSubscribe(kind, _options, from, state) {
+    if (kind === "producer") state.producers++;
+    else state.consumers.push(from);
+    return state;
+  },
+
+  handleCancel(info, from, state, self) {
+    const at = state.consumers.indexOf(from);
+    if (at >= 0) {
+      state.consumers.splice(at, 1);
+      return state;
+    }
+    if (info.kind === "down" && !isNormalExit(info.reason)) return stop(info.reason, state);
+    state.producers--;
+    if (state.producers > 0) return state;
+    const out = closeAll(state, "drain");
+    asyncInfo(self.pid, CANCEL_CONSUMERS);
+    return out.length === 0 ? state : emit(out, state);
+  },
+
+  handleEvents(messages, _from, state) {
+    const { batches, config, stats } = state;
+    stats.received += messages.length;
+    const partitionBy = config.partitionBy;
+    const partitions = config.concurrency;
+    const partitioned = partitionBy !== undefined && partitions > 1;
+    const out: Batch[] = [];
+    const onOpen = (batch: OpenBatch) => open(state, batch);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as Message;
+      const partition = partitioned ? hashEvent(partitionBy(message)) % partitions : 0;
+      const closed = batches.add(message, partition, onOpen);
+      if (closed === undefined) continue;
+      const full = closed.messages.length >= config.batchSize;
+      out.push(close(state, closed, full ? "size" : "flush"));
+    }
+    stats.pending = batches.pending;
+    return out.length === 0 ? state : emit(out, state);
+  },
+
+  handleInfo(message, state) {
+    if (message instanceof Timeout) {
+      const closed = state.batches.closeIfOpen(message.batch);
+      state.stats.pending = state.batches.pending;
+      if (closed === undefined) return state;
+      return emit([close(state, closed, "timeout")], state);
+    }
+    if (message === CANCEL_CONSUMERS) {
+      for (const from of state.consumers.splice(0)) cancel(from, "shutdown");
+      return stop("normal", state);
+    }
+    return state;
+  },
+
+  terminate(reason: ExitReason, state) {
+    const open = state.batches.closeAll();
+    if (open.length === 0) return;
+    const failed: Message[] = [];
+    for (const batch of open) for (const m of batch.messages) failed.push(m.fail(reason));
+    acknowledge([], failed, (error) => state.core.report(state.self, error));
+  },
+};
+
+function open(state: State, batch: OpenBatch): void {
+  batch.timer = sendAfter(state.self.pid, new Timeout(batch), state.config.batchTimeout);
+}
+
+function close(state: State, batch: OpenBatch, trigger: BatchTrigger): Batch {
+  if (trigger !== "timeout" && batch.timer !== undefined) cancelTimer(batch.timer as TimerRef);
+  state.stats.batches++;
+  return new Batch(state.config.name, batch.key, batch.partition, batch.messages, trigger);
+}
+
+function closeAll(state: State, trigger: BatchTrigger): Batch[] {
+  const out = state.batches.closeAll().map((batch) => close(state, batch, trigger));
+  state.stats.pending = 0;
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * @internal What every stage of one pipeline shares: the parsed definition, the stage names,
+ * the counters and the rate limiter. Same thread only: stages read it directly.
+ */
+import type { Process, Self } from "../kernel/process.js";
+import type { ProducerDefinition } from "./definition.js";
+import type { Message } from "./message.js";
+import type { ParsedPipeline } from "./options.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { Counters } from "./stats.js";
+
+type Handler = (...args: never[]) => unknown;
+
+/** A batcher's parsed options with its name. */
+export interface BatcherConfig {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly batchSize: number;
+  readonly batchTimeout: number;
+  readonly maxDemand: number;
+  readonly minDemand: number | undefined;
+  readonly partitionBy: ((message: Message) => unknown) | undefined;
+}
+
+export class Core {
+  readonly name: string;
+  readonly producer: ProducerDefinition;
+  readonly producerConcurrency: number;
+  readonly group: string;
+  readonly processorConcurrency: number;
+  readonly maxDemand: number;
+  readonly minDemand: number | undefined;
+  readonly partitionBy: ((message: Message) => unknown) | undefined;
+  readonly batchers: readonly BatcherConfig[];
+  readonly batcherNames: readonly string[];
+  readonly shutdownTimeout: number;
+  readonly context: unknown;
+  readonly handleMessage: (processor: string, message: Message, context: unknown) => unknown;
+  readonly handleBatch: Handler | undefined;
+  readonly handleFailed: Handler | undefined;
+  readonly prepareMessages: Handler | undefined;
+  readonly counters: Counters;
+  limiter: RateLimiter | undefined;
+  /** Set once the pipeline starts stopping: producers accept nothing more. */
+  stopping = false;
+
+  constructor(name: string, parsed: ParsedPipeline) {
+    this.name = name;
+    this.producer = parsed.producer.module as ProducerDefinition;
+    this.producerConcurrency = parsed.producer.concurrency;
+    const [group, processor] = Object.entries(parsed.processors)[0] as [
+      string,
+      ParsedPipeline["processors"][string],
+    ];
+    this.group = group;
+    this.processorConcurrency = processor.concurrency;
+    this.maxDemand = processor.maxDemand;
+    this.minDemand = processor.minDemand;
+    const pipelinePartitionBy = parsed.partitionBy as ((m: Message) => unknown) | undefined;
+    this.partitionBy =
+      (processor.partitionBy as ((m: Message) => unknown) | undefined) ?? pipelinePartitionBy;
+    this.batchers = Object.entries(parsed.batchers ?? {}).map(([name, b]) => ({
+      name,
+      concurrency: b.concurrency,
+      batchSize: b.batchSize,
+      batchTimeout: b.batchTimeout,
+      maxDemand: b.maxDemand ?? b.batchSize,
+      minDemand: b.minDemand,
+      partitionBy: (b.partitionBy as ((m: Message) => unknown) | undefined) ?? pipelinePartitionBy,
+    }));
+    this.batcherNames = this.batchers.map((b) => b.name);
+    this.shutdownTimeout = parsed.shutdownTimeout;
+    this.context = parsed.context;
+    this.handleMessage = parsed.handleMessage as Core["handleMessage"];
+    this.handleBatch = parsed.handleBatch;
+    this.handleFailed = parsed.handleFailed;
+    this.prepareMessages = parsed.prepareMessages;
+    this.counters = new Counters(
+      this.producerConcurrency,
+      this.processorConcurrency,
+      this.batchers.map((b) => [b.name, b.concurrency] as const),
+    );
+  }
+
+  producerName(index: number): string {
+    return `${this.name}.producer.${index}`;
+  }
+
+  processorName(index: number): string {
+    return `${this.name}.processor.${this.group}.${index}`;
+  }
+
+  batcherName(batcher: string): string {
+    return `${this.name}.batcher.${batcher}`;
+  }
+
+  batchProcessorName(batcher: string, index: number): string {
+    return `${this.name}.batchProcessor.${batcher}.${index}`;
+  }
+
+  /** Reports a failure no stage should crash for (an acknowledger's, a handler contract's). */
+  report(self: Self, error: unknown): void {
+    const process = self as Process;
+    process.runtime.reportCrash(process, error);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * @internal A processor: runs `handleMessage` on what it gets from the producers, acknowledges
+ * failures (and, without batchers, everything), forwards the rest to the batcher each message
+ * names. When every producer has cancelled it (a drain), it passes the cancel on and exits.
+ */
+import { stop } from "../gen-server/directives.js";
+import { isNormalExit } from "../kernel/exit.js";
+import type { Self } from "../kernel/process.js";
+import { consumer, type Definition, emit, producerConsumer } from "../stage/definition.js";
+import { asyncInfo, cancel } from "../stage/gen-stage.js";
+import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
+import type { StageFrom } from "../stage/subscription.js";
+import { acknowledge } from "./ack.js";
+import type { Core } from "./core.js";
+import { handleFailed, type Outcome, processMessages } from "./handlers.js";
+import type { Message } from "./message.js";
+import { CANCEL_CONSUMERS } from "./producer-stage.js";
+import type { ProcessorStats } from "./stats.js";
+
+interface State {
+  readonly core: Core;
+  readonly stats: ProcessorStats;
+  readonly consumers: StageFrom[];
+  readonly batched: boolean;
+  producers: number;
+}
+
+export interface ProcessorArg {
+  readonly core: Core;
+  readonly index: number;
+}
+
+export const processorStage: Definition<Message, Message, State, ProcessorArg> = {
+  init({ core, index }) {
+    const partitioned = core.partitionBy !== undefined;
+    const subscribeTo = Array.from({ length: core.producerConcurrency }, (_, i) => ({
+      to: core.producerName(i),
+      maxDemand: core.maxDemand,
+      minDemand: core.minDemand,
+      cancel: "temporary" as const,
+      ...(partitioned ? { partition: index } : {}),
+    }));
+    const state: State = {
+      core,
+      stats: core.counters.processors[index] as ProcessorStats,
+      consumers: [],
+      batched: core.batchers.length > 0,
+      producers: 0,
+    };
+    if (!state.batched) return consumer(state, { subscribeTo });
+    return producerConsumer(state, {
+      subscribeTo,
+      dispatcher: new PartitionDispatcher<Message>({
+        partitions: core.batcherNames,
+        hash: (message) => message.batcher,
+      }),
+    });
+  },
+
+  handleSubscribe(kind, _options, from, state) {
+    if (kind === "producer") state.producers++;
+    else state.consumers.push(from);
+    return state;
+  },
+
+  handleCancel(info, from, state, self) {
+    const at = state.consumers.indexOf(from);
+    if (at >= 0) {
+      state.consumers.splice(at, 1);
+      return state;
+    }
+    // A producer that died takes its unacknowledged messages with it; the pipeline restarts.
+    if (info.kind === "down" && !isNormalExit(info.reason)) return stop(info.reason, state);
+    state.producers--;
+    if (state.producers > 0) return state;
+    if (!state.batched) return stop("normal", state);
+    asyncInfo(self.pid, CANCEL_CONSUMERS);
+    return state;
+  },
+
+  handleInfo(message, state) {
+    if (message !== CANCEL_CONSUMERS) return state;
+    for (const from of state.consumers.splice(0)) cancel(from, "shutdown");
+    return stop("normal", state);
+  },
+
+  handleEvents(messages, _from, state, self) {
+    state.stats.received += messages.length;
+    const outcome = processMessages(state.core, messages);
+    if (outcome instanceof Promise) return outcome.then((o) => finish(state, o, self));
+    return finish(state, outcome, self);
+  },
+};
+
+function finish(state: State, outcome: Outcome, self: Self) {
+  const { core, stats } = state;
+  const { ok, failed } = outcome;
+  stats.failed += failed.length;
+  stats.succeeded += ok.length;
+  const report = (error: unknown) => core.report(self, error);
+  const done = () => {
+    if (state.batched) {
+      if (failed.length > 0) acknowledge([], failed, report);
+      return ok.length === 0 ? state : emit(ok, state);
+    }
+    acknowledge(ok, failed, report);
+    return state;
+  };
+  const pending = failed.length > 0 ? handleFailed(core, failed) : undefined;
+  return pending === undefined ? done() : pending.then(done);
+}

@@ -68,15 +68,18 @@ export function iterableProducer<I, T>(
   const pullSync = (n: number): Message<T>[] => {
     const items: I[] = [];
     const it = sync as Iterator<I>;
+    let ended = false;
     while (items.length < n) {
       const next = it.next();
       if (next.done === true) {
-        finish();
+        ended = true;
         break;
       }
       items.push(next.value);
     }
+    // Counted before the end is declared, or `done` resolves without waiting for these.
     settlement.emitted += items.length;
+    if (ended) finish();
     return wrap(items);
   };
 

@@ -29,26 +29,7 @@ export function acknowledge(
   const first = successful[0] ?? failed[0];
   if (first === undefined) return;
   const { acknowledger, ackRef } = first;
-  let single = true;
-  for (let i = 0; i < successful.length; i++) {
-    const m = successful[i] as Message;
-    if (m.acked || m.acknowledger !== acknowledger || m.ackRef !== ackRef) {
-      single = false;
-      break;
-    }
-  }
-  if (single) {
-    for (let i = 0; i < failed.length; i++) {
-      const m = failed[i] as Message;
-      if (m.acked || m.acknowledger !== acknowledger || m.ackRef !== ackRef) {
-        single = false;
-        break;
-      }
-    }
-  }
-  if (single) {
-    markAcked(successful);
-    markAcked(failed);
+  if (claimAll(successful, failed, acknowledger, ackRef)) {
     call(acknowledger, ackRef, successful, failed, report);
     return;
   }
@@ -57,8 +38,38 @@ export function acknowledge(
   }
 }
 
-function markAcked(messages: readonly Message[]): void {
-  for (let i = 0; i < messages.length; i++) (messages[i] as Message).acked = true;
+/**
+ * Marks every message acknowledged when all are new, distinct and of one acknowledger and ref;
+ * else marks none. Marking while scanning is what catches a message passed twice in one call.
+ */
+function claimAll(
+  successful: readonly Message[],
+  failed: readonly Message[],
+  acknowledger: Acknowledger,
+  ref: unknown,
+): boolean {
+  const s = claim(successful, acknowledger, ref);
+  if (s === successful.length) {
+    const f = claim(failed, acknowledger, ref);
+    if (f === failed.length) return true;
+    release(failed, f);
+  }
+  release(successful, s);
+  return false;
+}
+
+/** Marks messages until one is already marked or from elsewhere; returns how many it marked. */
+function claim(messages: readonly Message[], acknowledger: Acknowledger, ref: unknown): number {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as Message;
+    if (m.acked || m.acknowledger !== acknowledger || m.ackRef !== ref) return i;
+    m.acked = true;
+  }
+  return messages.length;
+}
+
+function release(messages: readonly Message[], count: number): void {
+  for (let i = 0; i < count; i++) (messages[i] as Message).acked = false;
 }
 
 function groups(successful: readonly Message[], failed: readonly Message[]): Iterable<Group> {

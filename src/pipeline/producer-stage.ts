@@ -218,6 +218,10 @@ function accept(state: State, self: Self, result: unknown): Result {
   if (direct === 0) return state;
   state.demand -= direct;
   state.stats.emitted += direct;
+  // The window is spent and demand is left: nothing else asks again once it refills.
+  if (state.core.limiter?.available === 0 && state.demand > state.outstanding) {
+    waitForRefill(state, self);
+  }
   return emit(direct === count ? messages : messages.slice(0, direct), state);
 }
 

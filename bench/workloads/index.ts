@@ -17,6 +17,8 @@ const modules: Record<string, () => Promise<Record<string, Workload>>> = {
   "stage-chain": () => import("./stage.js"),
   "stage-chain-3": () => import("./stage.js"),
   "stage-fanout": () => import("./stage.js"),
+  "pipeline-batched": () => import("./pipeline.js"),
+  "pipeline-unbatched": () => import("./pipeline.js"),
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

@@ -5,9 +5,8 @@
  */
 import { stop } from "../gen-server/directives.js";
 import { isNormalExit } from "../kernel/exit.js";
-import type { Self } from "../kernel/process.js";
 import { consumer, type Definition } from "../stage/definition.js";
-import { acknowledge } from "./ack.js";
+import { acknowledge, type Report } from "./ack.js";
 import type { Batch } from "./batcher-stage.js";
 import type { BatcherConfig, Core } from "./core.js";
 import { handleFailed, type Outcome, processBatch } from "./handlers.js";
@@ -16,6 +15,7 @@ import type { ProcessorStats } from "./stats.js";
 interface State {
   readonly core: Core;
   readonly stats: ProcessorStats;
+  readonly report: Report;
 }
 
 export interface BatchProcessorArg {
@@ -25,11 +25,12 @@ export interface BatchProcessorArg {
 }
 
 export const batchProcessorStage: Definition<Batch, never, State, BatchProcessorArg> = {
-  init({ core, config, index }) {
+  init({ core, config, index }, self) {
     const partitioned = config.partitionBy !== undefined && config.concurrency > 1;
     const state: State = {
       core,
       stats: core.counters.batchProcessors.get(config.name)?.[index] as ProcessorStats,
+      report: (error) => core.report(self, error),
     };
     return consumer(state, {
       subscribeTo: [
@@ -48,17 +49,12 @@ export const batchProcessorStage: Definition<Batch, never, State, BatchProcessor
     return stop(info.kind === "down" && !isNormalExit(info.reason) ? info.reason : "normal", state);
   },
 
-  handleEvents(batches, _from, state, self) {
-    return run(state, batches, 0, self);
+  handleEvents(batches, _from, state) {
+    return run(state, batches, 0);
   },
 };
 
-function run(
-  state: State,
-  batches: readonly Batch[],
-  from: number,
-  self: Self,
-): State | Promise<State> {
+function run(state: State, batches: readonly Batch[], from: number): State | Promise<State> {
   for (let i = from; i < batches.length; i++) {
     const batch = batches[i] as Batch;
     state.stats.received += batch.messages.length;
@@ -70,23 +66,21 @@ function run(
       trigger: batch.trigger,
     });
     if (outcome instanceof Promise) {
-      return outcome
-        .then((o) => finish(state, o, self))
-        .then(() => run(state, batches, i + 1, self));
+      return outcome.then((o) => finish(state, o)).then(() => run(state, batches, i + 1));
     }
-    const pending = finish(state, outcome, self);
-    if (pending !== undefined) return pending.then(() => run(state, batches, i + 1, self));
+    const pending = finish(state, outcome);
+    if (pending !== undefined) return pending.then(() => run(state, batches, i + 1));
   }
   return state;
 }
 
-function finish(state: State, { ok, failed }: Outcome, self: Self): void | Promise<void> {
-  const { core, stats } = state;
+function finish(state: State, outcome: Outcome): void | Promise<void> {
+  const { ok, failed } = outcome;
+  const stats = state.stats;
   stats.batches++;
   stats.succeeded += ok.length;
   stats.failed += failed.length;
-  const ack = () => acknowledge(ok, failed, (error) => core.report(self, error));
-  const pending = failed.length > 0 ? handleFailed(core, failed) : undefined;
-  if (pending === undefined) return ack();
-  return pending.then(ack);
+  const pending = failed.length > 0 ? handleFailed(state.core, failed) : undefined;
+  if (pending === undefined) return acknowledge(ok, failed, state.report);
+  return pending.then(() => acknowledge(ok, failed, state.report));
 }

@@ -43,7 +43,8 @@ interface State {
   readonly batches: BatchAccumulator;
   readonly consumers: StageFrom[];
   producers: number;
-  self: Self;
+  readonly self: Self;
+  readonly onOpen: (batch: OpenBatch) => void;
 }
 
 export interface BatcherArg {
@@ -63,10 +64,11 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       consumers: [],
       producers: 0,
       self,
+      onOpen: (batch) => open(state, batch),
     };
     const subscribeTo = Array.from({ length: core.processorConcurrency }, (_, i) => ({
       to: core.processorName(i),
-      partition: config.name,
+      ...(core.batchers.length > 1 ? { partition: config.name } : {}),
       maxDemand: config.maxDemand,
       minDemand: config.minDemand,
       cancel: "temporary" as const,
@@ -107,11 +109,10 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
     const partitions = config.concurrency;
     const partitioned = partitionBy !== undefined && partitions > 1;
     const out: Batch[] = [];
-    const onOpen = (batch: OpenBatch) => open(state, batch);
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as Message;
       const partition = partitioned ? hashEvent(partitionBy(message)) % partitions : 0;
-      const closed = batches.add(message, partition, onOpen);
+      const closed = batches.add(message, partition, state.onOpen);
       if (closed === undefined) continue;
       const full = closed.messages.length >= config.batchSize;
       out.push(close(state, closed, full ? "size" : "flush"));

@@ -197,35 +197,49 @@ export function processBatch(
   messages: Message[],
   info: BatchInfo,
 ): Outcome | Promise<Outcome> {
-  const handle = core.handleBatch as (b: string, m: Message[], i: BatchInfo, c: unknown) => unknown;
-  const trace =
-    batchStart.hasSubscribers || batchStop.hasSubscribers || batchException.hasSubscribers;
-  const began = trace ? performance.now() : 0;
-  const meta = trace
-    ? { pipeline: core.name, batcher: info.batcher, batchKey: info.batchKey, size: info.size }
-    : undefined;
-  if (meta !== undefined && batchStart.hasSubscribers) batchStart.publish(meta);
-  const fail = (error: unknown): Outcome => {
-    if (meta !== undefined && batchException.hasSubscribers) {
-      batchException.publish({ ...meta, error, duration: performance.now() - began });
-    }
-    return failAll(messages, error);
-  };
-  const done = (result: unknown): Outcome => {
-    const outcome = splitBatch(messages, result);
-    if (meta !== undefined && batchStop.hasSubscribers) {
-      const duration = performance.now() - began;
-      batchStop.publish({ ...meta, failed: outcome.failed.length, duration });
-    }
-    return outcome;
-  };
+  if (batchStart.hasSubscribers || batchStop.hasSubscribers || batchException.hasSubscribers) {
+    return tracedBatch(core, messages, info);
+  }
+  const handle = core.handleBatch as BatchHandler;
   let result: unknown;
   try {
     result = handle(info.batcher, messages, info, core.context);
   } catch (error) {
-    return fail(error);
+    return failAll(messages, error);
   }
-  return isThenable(result) ? Promise.resolve(result).then(done, fail) : done(result);
+  if (!isThenable(result)) return splitBatch(messages, result);
+  return Promise.resolve(result).then(
+    (value) => splitBatch(messages, value),
+    (error: unknown) => failAll(messages, error),
+  );
+}
+
+type BatchHandler = (b: string, m: Message[], i: BatchInfo, c: unknown) => unknown;
+
+async function tracedBatch(core: Core, messages: Message[], info: BatchInfo): Promise<Outcome> {
+  const meta = {
+    pipeline: core.name,
+    batcher: info.batcher,
+    batchKey: info.batchKey,
+    size: info.size,
+  };
+  const began = performance.now();
+  if (batchStart.hasSubscribers) batchStart.publish(meta);
+  try {
+    let result = (core.handleBatch as BatchHandler)(info.batcher, messages, info, core.context);
+    if (isThenable(result)) result = await result;
+    const outcome = splitBatch(messages, result);
+    if (batchStop.hasSubscribers) {
+      const duration = performance.now() - began;
+      batchStop.publish({ ...meta, failed: outcome.failed.length, duration });
+    }
+    return outcome;
+  } catch (error) {
+    if (batchException.hasSubscribers) {
+      batchException.publish({ ...meta, error, duration: performance.now() - began });
+    }
+    return failAll(messages, error);
+  }
 }
 
 const unreturned = new TypeError("handleBatch did not return this message");

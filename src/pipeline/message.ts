@@ -16,6 +16,8 @@ export type MessageStatus =
 export type BatchMode = "bulk" | "flush";
 
 const OK: MessageStatus = Object.freeze({ kind: "ok" });
+// Shared by every message created without metadata: one object less per message.
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * One message of a pipeline. Producers create it with its acknowledger; handlers change it and
@@ -34,8 +36,11 @@ const OK: MessageStatus = Object.freeze({ kind: "ok" });
 export class Message<T = unknown> {
   /** What the producer and the handlers put in. */
   data: T;
-  /** What the producer knows about the message: broker headers, delivery count, offsets. */
-  metadata: Record<string, unknown>;
+  /**
+   * What the producer knows about the message: broker headers, delivery count, offsets.
+   * Read-only: replace it (`message.metadata = { ...message.metadata, extra }`) to add to it.
+   */
+  metadata: Readonly<Record<string, unknown>>;
   /** Who acknowledges the message once it is done. */
   acknowledger: Acknowledger;
   /** Shared by the messages one acknowledger can acknowledge together (a channel, a stream). */
@@ -56,7 +61,7 @@ export class Message<T = unknown> {
     acknowledger: Acknowledger,
     ackRef?: unknown,
     ackData?: unknown,
-    metadata: Record<string, unknown> = {},
+    metadata: Readonly<Record<string, unknown>> = NO_METADATA,
   ) {
     this.data = data;
     this.acknowledger = acknowledger;

@@ -159,10 +159,13 @@ function toErrors(issue: z.core.$ZodIssue): InvalidArgumentError[] {
         }),
     );
   }
+  // A bad group name: what a name must be is the key schema's message, not the record's.
+  const expected =
+    issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
   return [
     new InvalidArgumentError({
       path: path === "" ? "definition" : path,
-      expected: issue.message,
+      expected,
       got: issue.input,
     }),
   ];

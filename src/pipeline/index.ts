@@ -40,7 +40,7 @@ export {
   UnknownBatcherError,
 } from "./errors.js";
 export { type BatchMode, Message, type MessageStatus } from "./message.js";
-export { pipelineSchema } from "./options.js";
+export { parseOptions, pipelineSchema } from "./options.js";
 export { Pipeline, type StageInfo, type Topology } from "./pipeline.js";
 export type { IterableProducer, IterableProducerOptions } from "./producers/iterable.js";
 export type { MemoryProducer, MemoryProducerOptions } from "./producers/memory.js";

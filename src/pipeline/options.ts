@@ -108,13 +108,31 @@ export type ParsedPipeline = z.output<typeof pipelineSchema>;
 /** Rate limiting of the producers. */
 export type RateLimiting = z.output<typeof rateLimiting>;
 
+/**
+ * Validates `input` against a zod `schema`, throwing `InvalidOptionsError` (one
+ * ``invalid value for `PATH`: expected ..., got ...`` line per bad option) with `where` naming the
+ * call. For connectors and other producers whose options follow the pipeline's conventions; give
+ * each check an `error` that says what is expected ("a positive integer").
+ *
+ * @example
+ * ```ts
+ * const schema = z.strictObject({ queue: z.string({ error: "a queue name" }) });
+ * const { queue } = parseOptions("rabbitmqProducer", schema, options);
+ * ```
+ */
+export function parseOptions<S extends z.ZodType>(
+  where: string,
+  schema: S,
+  input: unknown,
+): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (!result.success) throw new InvalidOptionsError(where, result.error.issues.flatMap(toErrors));
+  return result.data;
+}
+
 /** Validates a definition, then its cross-field rules; throws `InvalidOptionsError`. */
 export function parsePipeline(input: unknown): ParsedPipeline {
-  const result = pipelineSchema.safeParse(input, { reportInput: true });
-  if (!result.success) {
-    throw new InvalidOptionsError("Pipeline.start", result.error.issues.flatMap(toErrors));
-  }
-  const parsed = result.data;
+  const parsed = parseOptions("Pipeline.start", pipelineSchema, input);
   const errors: InvalidArgumentError[] = [];
   const demand = (path: string, min: number | undefined, max: number) => {
     if (min !== undefined && min >= max) {

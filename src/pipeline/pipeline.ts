@@ -1,7 +1,8 @@
 /**
- * A pipeline's handle and its supervision tree: producers, then processors, then each batcher
- * with its batch processors, then the terminator, under one `restForOne` supervisor, so that a
- * crashed stage restarts itself and everything downstream of it, in order.
+ * A pipeline's handle and its supervision tree: the stages (producers, then processors, then
+ * each batcher with its batch processors) under one `restForOne` supervisor, so that a crashed
+ * stage restarts its group and everything downstream of it, in order; beside it the
+ * terminator, stopped first, which drains the stages.
  */
 import { send, whereis } from "../kernel/api.js";
 import type { Pid } from "../kernel/pid.js";
@@ -226,8 +227,9 @@ export class Pipeline<T = unknown> {
     send(pid, new Inject(messages));
   }
 
+  /** Past the stages' own restart intensity, the pipeline gives up and exits. */
   private flags() {
-    return { strategy: "restForOne" as const, maxRestarts: 3, maxSeconds: 5, name: this.name };
+    return { strategy: "oneForAll" as const, maxRestarts: 0, maxSeconds: 1, name: this.name };
   }
 
   /** A fresh Core per start: counters restart, the limiter takes the runtime's clock. */
@@ -274,12 +276,26 @@ export class Pipeline<T = unknown> {
         );
       }),
     ];
-    return [
+    const stages: ChildSpec[] = [
       group("producers", "oneForOne", producers),
       group("processors", "oneForAll", processors),
       ...core.batchers.map((config) =>
         group(`batcher.${config.name}`, "oneForAll", batcher(config)),
       ),
+    ];
+    return [
+      // The stages restart among themselves (a crash restarts its group and everything
+      // downstream, in order) without touching the terminator, whose stop is a drain.
+      {
+        id: "stages",
+        type: "supervisor",
+        start: (parent: Self) =>
+          Supervisor.startLink(parent, stages, {
+            strategy: "restForOne",
+            maxRestarts: 3,
+            maxSeconds: 5,
+          }),
+      },
       {
         id: "terminator",
         // The terminator's own deadline is shutdownTimeout; this margin lets it finish.

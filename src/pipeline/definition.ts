@@ -95,7 +95,9 @@ export interface BatchInfo {
 export interface PipelineDefinition<T = unknown, C = undefined, B = unknown> {
   readonly name?: string;
   readonly producer: {
-    readonly module: ProducerDefinition<T>;
+    // Not `ProducerDefinition<T>`: with an `unknown` state its results collapse to `unknown`,
+    // and `T` could no longer be inferred from a producer such as `Pipeline.fromIterable(...)`.
+    readonly module: ProducerDefinition<T, NonNullable<unknown> | null | undefined>;
     readonly concurrency?: number;
     readonly rateLimiting?: { readonly allowedMessages: number; readonly interval: number };
   };

@@ -137,9 +137,15 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
 
   terminate(reason: ExitReason, state) {
     const open = state.batches.closeAll();
+    state.stats.pending = 0;
     if (open.length === 0) return;
     const failed: Message[] = [];
-    for (const batch of open) for (const m of batch.messages) failed.push(m.fail(reason));
+    for (const batch of open) {
+      // A batch timer outliving its batcher would hold Node's event loop open until it fires.
+      if (batch.timer !== undefined) cancelTimer(batch.timer as TimerRef);
+      for (const m of batch.messages) failed.push(m.fail(reason));
+    }
+    state.stats.failed += failed.length;
     acknowledge([], failed, (error) => state.core.report(state.self, error));
   },
 };

@@ -28,6 +28,8 @@ export interface BatcherStats {
   batches: number;
   /** Messages in batches still open. */
   pending: number;
+  /** Messages failed by the batcher itself: in open batches when it exited abnormally. */
+  failed: number;
 }
 
 /** A snapshot of a pipeline's counters. */
@@ -68,7 +70,7 @@ export class Counters {
     this.producers = Array.from({ length: producers }, () => ({ emitted: 0, waiting: 0 }));
     this.processors = Array.from({ length: processors }, processorStats);
     for (const [name, concurrency] of batchers) {
-      this.batchers.set(name, { received: 0, batches: 0, pending: 0 });
+      this.batchers.set(name, { received: 0, batches: 0, pending: 0, failed: 0 });
       this.batchProcessors.set(name, Array.from({ length: concurrency }, processorStats));
     }
   }
@@ -83,7 +85,8 @@ export class Counters {
     const succeeded = batched
       ? sum(batchProcessors, "succeeded")
       : sum(this.processors, "succeeded");
-    const failed = sum(this.processors, "failed") + sum(batchProcessors, "failed");
+    let failed = sum(this.processors, "failed") + sum(batchProcessors, "failed");
+    for (const stats of this.batchers.values()) failed += stats.failed;
     const batchers: Record<string, BatcherStats & { processors: ProcessorStats[] }> = {};
     for (const [name, stats] of this.batchers) {
       batchers[name] = {

@@ -394,6 +394,7 @@ describe("introspection", () => {
         received: 3,
         batches: 3,
         pending: 0,
+        failed: 0,
         processors: [{ received: 3, succeeded: 3, failed: 0, batches: 3 }],
       });
       assert.equal(after.batches, 3);

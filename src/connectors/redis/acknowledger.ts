@@ -1,0 +1,142 @@
+/**
+ * Settling Redis messages: successful ones with one XACK per acknowledgement, failed ones by
+ * their failure policy (left pending, acknowledged, or moved to a dead-letter stream in one
+ * MULTI per target).
+ */
+import { describeReason } from "../../kernel/index.js";
+import { type Acknowledger, type Message, parseOptions } from "../../pipeline/index.js";
+import { ackOptionsSchema, type ParsedFailurePolicy } from "./options.js";
+import type { Session } from "./session.js";
+import type { DeadLetter } from "./stream-client.js";
+
+/** A Redis message's `ackData`: what settling it needs, whatever the handlers did to it. */
+export interface RedisAckData {
+  readonly id: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly deliveryCount: number;
+  /** Set by `message.configureAck({ onFailure })`; else the producer's policy. */
+  readonly onFailure: ParsedFailurePolicy | undefined;
+}
+
+/** Where the entries go, with their acknowledgement in one MULTI each. */
+export interface AckTarget {
+  readonly stream: string;
+  readonly group: string;
+  readonly onFailure: ParsedFailurePolicy;
+}
+
+/**
+ * The fields of a dead-lettered entry: its own, then where it came from and why it failed,
+ * under `dead-letter.` names that do not hide a field of the entry.
+ */
+export function deadLetterFields(
+  target: AckTarget,
+  data: RedisAckData,
+  reason: unknown,
+): Record<string, string> {
+  const fields: Record<string, string> = { ...data.fields };
+  const add = (key: string, value: string) => {
+    if (!(key in fields)) fields[key] = value;
+  };
+  add("dead-letter.stream", target.stream);
+  add("dead-letter.group", target.group);
+  add("dead-letter.id", data.id);
+  add("dead-letter.deliveries", String(data.deliveryCount));
+  add("dead-letter.reason", describeReason(reason));
+  return fields;
+}
+
+/**
+ * XACK of successes and discards, tried again once: XACK is idempotent, and a dropped connection
+ * loses the reply, not necessarily the command.
+ */
+async function ackIds(
+  session: Session,
+  target: AckTarget,
+  ids: string[],
+  discarded: number,
+): Promise<void> {
+  const { client, counters } = session;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.ack(target.stream, target.group, ids);
+      counters.acked += ids.length - discarded;
+      counters.discarded += discarded;
+      return;
+    } catch {
+      if (attempt >= 1) {
+        counters.ackFailures += ids.length;
+        return;
+      }
+    }
+  }
+}
+
+async function moveToDeadLetter(
+  session: Session,
+  target: AckTarget,
+  deadLetter: string,
+  entries: DeadLetter[],
+): Promise<void> {
+  const { client, counters } = session;
+  try {
+    await client.deadLetter(target.stream, target.group, deadLetter, entries);
+    counters.deadLettered += entries.length;
+  } catch {
+    // Not tried again: EXEC may have run. The entry stays pending and fails its way back here.
+    counters.ackFailures += entries.length;
+  }
+}
+
+/**
+ * The acknowledger of one producer's messages (their `ackRef` is its {@link Session}).
+ * `configure` takes `{ onFailure }` for one message.
+ */
+export function redisAcknowledger(target: AckTarget): Acknowledger<Session> {
+  return {
+    name: "redis",
+    ack(session, successful, failed) {
+      const held = session.held;
+      const counters = session.counters;
+      const ids = new Array<string>(successful.length);
+      for (let i = 0; i < successful.length; i++) {
+        const id = ((successful[i] as Message).ackData as RedisAckData).id;
+        ids[i] = id;
+        held.delete(id);
+      }
+      let discarded = 0;
+      let dead: Map<string, DeadLetter[]> | undefined;
+      for (const message of failed) {
+        const data = message.ackData as RedisAckData;
+        held.delete(data.id);
+        const policy = data.onFailure ?? target.onFailure;
+        if (policy === "discard") {
+          ids.push(data.id);
+          discarded++;
+        } else if (policy !== "retry" && data.deliveryCount >= policy.maxDeliveries) {
+          dead ??= new Map();
+          let entries = dead.get(policy.deadLetter);
+          if (entries === undefined) {
+            entries = [];
+            dead.set(policy.deadLetter, entries);
+          }
+          const reason = message.status.kind === "failed" ? message.status.reason : undefined;
+          entries.push({ id: data.id, fields: deadLetterFields(target, data, reason) });
+        } else {
+          counters.retried++;
+        }
+      }
+      // Discards are acknowledged in the same XACK as the successes.
+      if (ids.length > 0) session.track(ackIds(session, target, ids, discarded));
+      if (dead !== undefined) {
+        for (const [deadLetter, entries] of dead) {
+          session.track(moveToDeadLetter(session, target, deadLetter, entries));
+        }
+      }
+    },
+    configure(_session, ackData, options) {
+      const { onFailure } = parseOptions("configureAck", ackOptionsSchema, options);
+      return { ...(ackData as RedisAckData), onFailure };
+    },
+  };
+}

@@ -1,0 +1,456 @@
+/**
+ * The Redis Streams producer's logic, against the {@link StreamClient} interface. Each producer
+ * stage reads with XREADGROUP on a connection of its own, sized by what its processors demand,
+ * and never emits more than demanded; reads happen outside the stage's turn and come back as
+ * messages, so a drain never waits on the network. Stage 0 also claims, every `claimInterval`,
+ * entries pending longer than `minIdle` (XAUTOCLAIM): a dead instance's, and failed ones due for
+ * another try. After a failed read (a dropped connection), the stage takes back its own pending
+ * entries first: those whose reply the drop lost.
+ */
+
+import {
+  cancelTimer,
+  currentRuntime,
+  type Self,
+  send,
+  sendAfter,
+  type TimerRef,
+} from "../../kernel/index.js";
+import {
+  type Acknowledger,
+  Message,
+  type ProducerDefinition,
+  type ProducerResult,
+} from "../../pipeline/index.js";
+import { GenStage } from "../../stage/index.js";
+import { backoffDelay } from "../reconnect.js";
+import type { RedisAckData } from "./acknowledger.js";
+import { redisAcknowledger } from "./acknowledger.js";
+import { MalformedEntryError } from "./errors.js";
+import type { Decode, ParsedFailurePolicy } from "./options.js";
+import { newCounters, type RedisProducerCounters, Session } from "./session.js";
+import type { StreamClient, StreamEntry, StreamReader } from "./stream-client.js";
+
+/** What the producer logic needs of the options (the connection's are the client's). */
+export interface ProducerConfig<T> {
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly startId: string;
+  readonly block: number;
+  readonly minIdle: number;
+  readonly claimInterval: number;
+  readonly claimBatch: number;
+  readonly onFailure: ParsedFailurePolicy;
+  readonly decode: Decode<T> | undefined;
+  readonly backoff: { readonly min: number; readonly max: number };
+  /** The CLIENT SETNAME of stage `index`'s reader. */
+  readonly readerName: (index: number) => string;
+}
+
+/** The producer `redisProducer` returns. */
+export interface RedisProducer<T> extends ProducerDefinition<T, StageState<T>> {
+  /** This instance's consumer name in the group. */
+  readonly consumer: string;
+  /** What happened to its entries so far. */
+  readonly counters: Readonly<RedisProducerCounters>;
+}
+
+/** How an entry came: its delivery count is 1 for a fresh read, else the broker's. */
+type Origin = "delivered" | "claimed" | "recovered";
+
+interface Delivery {
+  readonly entry: StreamEntry;
+  readonly deliveryCount: number;
+}
+
+/** A read, claim or recovery came back. */
+class Delivered {
+  constructor(
+    readonly origin: Origin,
+    readonly deliveries: readonly Delivery[],
+    /** The recovery filled its batch: more of this consumer's pending entries may be waiting. */
+    readonly more = false,
+  ) {}
+}
+
+class ReadFailed {
+  constructor(readonly error: unknown) {}
+}
+
+class Claimed {
+  constructor(
+    readonly cursor: string,
+    readonly deliveries: readonly Delivery[],
+    readonly full: boolean,
+  ) {}
+}
+
+class ClaimFailed {
+  constructor(readonly error: unknown) {}
+}
+
+const RETRY_READ = Symbol("beamish.redis.retryRead");
+const CLAIM = Symbol("beamish.redis.claim");
+
+/** How long `terminate` waits for acknowledgements in flight before closing anyway. */
+const ACK_FLUSH_TIMEOUT = 5000;
+
+/** @internal One producer stage's state. */
+export interface StageState<T> {
+  readonly self: Self;
+  readonly session: Session;
+  readonly reader: StreamReader;
+  /** Demanded and not emitted yet. */
+  demand: number;
+  /** Read or claimed, not emitted yet (claims and recoveries may bring more than demanded). */
+  buffer: Message<T>[];
+  reading: boolean;
+  /** Take back this consumer's own pending entries before the next read. */
+  recover: boolean;
+  /** The group is gone (NOGROUP): create it again before the next read. */
+  recreateGroup: boolean;
+  /** Consecutive failed reads, for the backoff. */
+  failures: number;
+  retryTimer: TimerRef | undefined;
+  /** Stage 0 claims idle entries. */
+  readonly claimer: boolean;
+  claiming: boolean;
+  claimTimer: TimerRef | undefined;
+  /** XAUTOCLAIM's cursor over the pending entries list. */
+  cursor: string;
+  draining: boolean;
+}
+
+const isNoGroup = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith("NOGROUP");
+
+/**
+ * @internal The producer over the client `open` resolves with (opened by the first stage, shared
+ * by all, closed by the last one to terminate).
+ */
+export function createRedisProducer<T>(
+  config: ProducerConfig<T>,
+  open: () => Promise<StreamClient>,
+): RedisProducer<T> {
+  const { stream, group, consumer } = config;
+  const counters = newCounters();
+  const acknowledger: Acknowledger<Session> = redisAcknowledger({
+    stream,
+    group,
+    onFailure: config.onFailure,
+  });
+  let shared: Promise<Session> | undefined;
+
+  const acquire = (): Promise<Session> => {
+    shared ??= (async () => {
+      const client = await open();
+      try {
+        await client.createGroup(stream, group, config.startId);
+      } catch (error) {
+        await client.close().catch(() => {});
+        throw error;
+      }
+      return new Session(client, counters);
+    })();
+    const current = shared;
+    current.catch(() => {
+      if (shared === current) shared = undefined;
+    });
+    return current;
+  };
+
+  const release = async (session: Session): Promise<void> => {
+    session.stages--;
+    if (session.stages > 0) return;
+    shared = undefined;
+    await flush(session);
+    // A consumer with nothing pending is deleted, so that instances with generated names do not
+    // pile up in the group; one with pending entries stays for XAUTOCLAIM to take them over.
+    await session.client.removeConsumerIfIdle(stream, group, consumer).catch(() => false);
+    await session.client.close().catch(() => {});
+  };
+
+  const toMessage = (delivery: Delivery, session: Session): Message<T> => {
+    const { entry, deliveryCount } = delivery;
+    const metadata = { id: entry.id, stream, deliveryCount, redelivered: deliveryCount > 1 };
+    const ackData: RedisAckData = {
+      id: entry.id,
+      fields: entry.fields,
+      deliveryCount,
+      onFailure: undefined,
+    };
+    const decode = config.decode;
+    if (decode === undefined) {
+      return new Message(entry.fields as T, acknowledger, session, ackData, metadata);
+    }
+    try {
+      return new Message(decode(entry.fields, entry.id), acknowledger, session, ackData, metadata);
+    } catch (error) {
+      return new Message(entry.fields as T, acknowledger, session, ackData, metadata).fail(
+        new MalformedEntryError(stream, entry.id, error),
+      );
+    }
+  };
+
+  /** Buffers what came, skipping what this instance already holds. */
+  const intake = (state: StageState<T>, origin: Origin, deliveries: readonly Delivery[]) => {
+    const { held } = state.session;
+    let taken = 0;
+    for (const delivery of deliveries) {
+      const id = delivery.entry.id;
+      if (held.has(id)) continue;
+      held.add(id);
+      state.buffer.push(toMessage(delivery, state.session));
+      taken++;
+    }
+    counters[origin] += taken;
+  };
+
+  const take = (state: StageState<T>): ProducerResult<T, StageState<T>> => {
+    const n = Math.min(state.demand, state.buffer.length);
+    if (n === 0) return state;
+    state.demand -= n;
+    const out = n === state.buffer.length ? state.buffer : state.buffer.slice(0, n);
+    state.buffer = n === state.buffer.length ? [] : state.buffer.slice(n);
+    return GenStage.emit(out, state);
+  };
+
+  /** This consumer's pending entries that no stage holds, claimed back (XPENDING, XCLAIM). */
+  const recoverOwn = async (state: StageState<T>, wanted: number): Promise<Delivered> => {
+    const { client, held } = state.session;
+    const pending = await client.pending(stream, group, wanted + held.size, consumer);
+    const lost = pending.filter((p) => !held.has(p.id)).slice(0, wanted);
+    if (lost.length === 0) return new Delivered("recovered", []);
+    // At most as idle as the least idle of them: one another instance claimed meanwhile (its
+    // idle time reset) is left to it.
+    const minIdle = Math.min(...lost.map((p) => p.idle));
+    const counts = new Map(lost.map((p) => [p.id, p.deliveryCount + 1]));
+    const entries = await client.claim(
+      stream,
+      group,
+      consumer,
+      minIdle,
+      lost.map((p) => p.id),
+    );
+    const deliveries = entries.map((entry) => ({
+      entry,
+      deliveryCount: counts.get(entry.id) ?? 1,
+    }));
+    return new Delivered("recovered", deliveries, lost.length === wanted);
+  };
+
+  const readNew = async (state: StageState<T>, wanted: number): Promise<Delivered> => {
+    const entries = await state.reader.read(stream, group, consumer, wanted, config.block);
+    return new Delivered(
+      "delivered",
+      entries.map((entry) => ({ entry, deliveryCount: 1 })),
+    );
+  };
+
+  /** Starts one read for what is demanded and not buffered; its result comes as a message. */
+  const startRead = (state: StageState<T>): void => {
+    if (state.reading || state.draining || state.retryTimer !== undefined) return;
+    const wanted = state.demand - state.buffer.length;
+    if (wanted <= 0) return;
+    state.reading = true;
+    const pid = state.self.pid;
+    const recover = state.recover;
+    const recreate = state.recreateGroup;
+    state.recover = false;
+    state.recreateGroup = false;
+    (async () => {
+      if (recreate) await state.session.client.createGroup(stream, group, config.startId);
+      return recover ? recoverOwn(state, wanted) : readNew(state, wanted);
+    })().then(
+      (delivered) => send(pid, delivered),
+      (error: unknown) => send(pid, new ReadFailed(error)),
+    );
+  };
+
+  const scheduleClaim = (state: StageState<T>, ms: number): void => {
+    if (state.draining || state.claimTimer !== undefined) return;
+    state.claimTimer = sendAfter(state.self.pid, CLAIM, ms);
+  };
+
+  /** Claims entries idle longer than `minIdle` (XAUTOCLAIM), with their delivery counts. */
+  const claim = (state: StageState<T>): void => {
+    state.claimTimer = undefined;
+    if (state.draining || state.claiming) return;
+    if (state.buffer.length >= config.claimBatch) {
+      scheduleClaim(state, config.claimInterval);
+      return;
+    }
+    state.claiming = true;
+    const pid = state.self.pid;
+    const { client, held } = state.session;
+    (async () => {
+      const claimed = await client.autoClaim(
+        stream,
+        group,
+        consumer,
+        config.minIdle,
+        state.cursor,
+        config.claimBatch,
+      );
+      const fresh = claimed.entries.filter((entry) => !held.has(entry.id));
+      const states = await Promise.all(
+        fresh.map((entry) => client.pendingEntry(stream, group, entry.id)),
+      );
+      const deliveries: Delivery[] = [];
+      fresh.forEach((entry, i) => {
+        const pending = states[i];
+        // No longer ours: acknowledged by its late first owner, or claimed by another instance.
+        if (pending === undefined || pending.consumer !== consumer) return;
+        deliveries.push({ entry, deliveryCount: pending.deliveryCount });
+      });
+      return new Claimed(
+        claimed.cursor,
+        deliveries,
+        claimed.entries.length + claimed.deleted >= config.claimBatch,
+      );
+    })().then(
+      (result) => send(pid, result),
+      (error: unknown) => send(pid, new ClaimFailed(error)),
+    );
+  };
+
+  const stopTimers = (state: StageState<T>): void => {
+    if (state.claimTimer !== undefined) cancelTimer(state.claimTimer);
+    if (state.retryTimer !== undefined) cancelTimer(state.retryTimer);
+    state.claimTimer = undefined;
+    state.retryTimer = undefined;
+  };
+
+  return {
+    name: "redis",
+    consumer,
+    counters,
+
+    async init(context, self) {
+      const session = await acquire();
+      session.stages++;
+      let reader: StreamReader;
+      try {
+        reader = await session.client.openReader(config.readerName(context.index));
+      } catch (error) {
+        await release(session);
+        throw error;
+      }
+      const state: StageState<T> = {
+        self,
+        session,
+        reader,
+        demand: 0,
+        buffer: [],
+        reading: false,
+        recover: true,
+        recreateGroup: false,
+        failures: 0,
+        retryTimer: undefined,
+        claimer: context.index === 0,
+        claiming: false,
+        claimTimer: undefined,
+        cursor: "0-0",
+        draining: false,
+      };
+      if (state.claimer) scheduleClaim(state, config.claimInterval);
+      return state;
+    },
+
+    handleDemand(demand, state) {
+      state.demand += demand;
+      const result = take(state);
+      startRead(state);
+      return result;
+    },
+
+    handleInfo(message, state) {
+      if (message instanceof Delivered) {
+        state.reading = false;
+        state.failures = 0;
+        if (message.more) state.recover = true;
+        // Read after the drain began: not emitted, so not acknowledged; the entries stay
+        // pending and are claimed again after `minIdle`.
+        if (state.draining) return state;
+        intake(state, message.origin, message.deliveries);
+        const result = take(state);
+        startRead(state);
+        return result;
+      }
+      if (message instanceof ReadFailed) {
+        state.reading = false;
+        if (state.draining) return state;
+        counters.readFailures++;
+        state.failures++;
+        // The reply of a read may be what the drop lost: its entries are pending here.
+        state.recover = true;
+        if (isNoGroup(message.error)) state.recreateGroup = true;
+        const delay = backoffDelay(state.failures - 1, config.backoff);
+        state.retryTimer = sendAfter(state.self.pid, RETRY_READ, delay);
+        return state;
+      }
+      if (message === RETRY_READ) {
+        state.retryTimer = undefined;
+        startRead(state);
+        return state;
+      }
+      if (message === CLAIM) {
+        claim(state);
+        return state;
+      }
+      if (message instanceof Claimed) {
+        state.claiming = false;
+        state.cursor = message.cursor;
+        if (state.draining) return state;
+        intake(state, "claimed", message.deliveries);
+        // A full batch in the middle of the list: more may be due at once.
+        const more = message.full && message.cursor !== "0-0";
+        scheduleClaim(state, more ? 0 : config.claimInterval);
+        const result = take(state);
+        startRead(state);
+        return result;
+      }
+      if (message instanceof ClaimFailed) {
+        state.claiming = false;
+        if (state.draining) return state;
+        counters.readFailures++;
+        state.recover = true;
+        scheduleClaim(state, config.claimInterval);
+        return state;
+      }
+      return state;
+    },
+
+    prepareForDraining(state) {
+      state.draining = true;
+      stopTimers(state);
+      // Closing the reader now ends a blocked read: fewer entries delivered here after the
+      // drain began, which would wait `minIdle` before another instance claims them.
+      state.reader.close();
+      const out = state.buffer;
+      state.buffer = [];
+      state.demand = 0;
+      return out.length === 0 ? state : GenStage.emit(out, state);
+    },
+
+    async terminate(_reason, state) {
+      state.draining = true;
+      stopTimers(state);
+      state.reader.close();
+      await release(state.session);
+    },
+  };
+}
+
+/** Waits for the acknowledgements in flight, at most {@link ACK_FLUSH_TIMEOUT} ms. */
+async function flush(session: Session): Promise<void> {
+  if (session.inFlight.size === 0) return;
+  const clock = currentRuntime().clock;
+  let timer: unknown;
+  const timeout = new Promise<void>((resolve) => {
+    timer = clock.setTimer(ACK_FLUSH_TIMEOUT, resolve);
+  });
+  await Promise.race([Promise.all(session.inFlight), timeout]);
+  clock.clearTimer(timer);
+}

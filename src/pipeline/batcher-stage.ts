@@ -17,6 +17,7 @@ import { acknowledge } from "./ack.js";
 import { BatchAccumulator, type OpenBatch } from "./batch-accumulator.js";
 import type { BatcherConfig, Core } from "./core.js";
 import type { BatchTrigger } from "./definition.js";
+import { handleFailed } from "./handlers.js";
 import type { Message } from "./message.js";
 import { CANCEL_CONSUMERS } from "./producer-stage.js";
 import type { BatcherStats } from "./stats.js";
@@ -146,7 +147,10 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       for (const m of batch.messages) failed.push(m.fail(reason));
     }
     state.stats.failed += failed.length;
-    acknowledge([], failed, (error) => state.core.report(state.self, error));
+    const ack = () => acknowledge([], failed, (error) => state.core.report(state.self, error));
+    // As for every failed message: handleFailed sees them before they are acknowledged.
+    const pending = handleFailed(state.core, failed);
+    return pending === undefined ? ack() : pending.then(ack);
   },
 };
 

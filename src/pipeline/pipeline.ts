@@ -4,12 +4,14 @@
  * stage restarts its group and everything downstream of it, in order; beside it the
  * terminator, stopped first, which drains the stages.
  */
+import { StartError } from "../gen-server/errors.js";
 import { send, whereis } from "../kernel/api.js";
 import type { Pid } from "../kernel/pid.js";
 import type { Self } from "../kernel/process.js";
 import { currentRuntime } from "../kernel/runtime.js";
 import { startLink as startStage } from "../stage/gen-stage.js";
 import type { ChildSpec } from "../supervisor/child-spec.js";
+import { ChildStartError } from "../supervisor/errors.js";
 import * as Supervisor from "../supervisor/supervisor.js";
 import { batchProcessorStage } from "./batch-processor-stage.js";
 import { batcherStage } from "./batcher-stage.js";
@@ -45,6 +47,21 @@ export interface StageInfo {
 }
 
 let unnamed = 0;
+
+/**
+ * What a stage gave as its reason for not starting (the producer's `init` error), out of the
+ * wrappers of the supervisors between it and `start()`.
+ */
+function stageReason(error: unknown): unknown {
+  let reason = error;
+  while (
+    (reason instanceof ChildStartError || reason instanceof StartError) &&
+    reason.reason instanceof Error
+  ) {
+    reason = reason.reason;
+  }
+  return reason;
+}
 
 /**
  * A pipeline, made by `Pipeline.create` or `Pipeline.start`: start it, supervise it (see
@@ -137,7 +154,11 @@ export class Pipeline<T = unknown> {
    * ```
    */
   async start(): Promise<this> {
-    this.supervisor = await Supervisor.start(this.children(), this.flags());
+    try {
+      this.supervisor = await Supervisor.start(this.children(), this.flags());
+    } catch (error) {
+      throw stageReason(error);
+    }
     return this;
   }
 

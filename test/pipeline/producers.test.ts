@@ -306,8 +306,38 @@ describe("Pipeline.fromIterable", () => {
     }),
   );
 
-  test.todo(
-    "an async iterable that throws mid-way rejects done with the source's error (today done resolves { successful: 5, failed: 0 } as if the source had ended: see report)",
+  test(
+    "a source that throws rejects done with its error, async or sync",
+    withRuntime(async ({ clock, crashes }) => {
+      const broken = new Error("source broke");
+      async function* failingAsync() {
+        yield 1;
+        await turn();
+        throw broken;
+      }
+      function* failingSync() {
+        yield 1;
+        throw broken;
+      }
+      for (const source of [
+        Pipeline.fromIterable(failingAsync()),
+        Pipeline.fromIterable(failingSync()),
+      ]) {
+        const outcome = source.done.then(
+          () => "resolved",
+          (error: unknown) => error,
+        );
+        const pipeline = await Pipeline.start({
+          producer: { module: source },
+          processors: { default: { concurrency: 1, maxDemand: 4 } },
+          handleMessage: (_processor, message) => message,
+        });
+        for (let i = 0; i < 50 && crashes.length === 0; i++) await clock.advance(10);
+        assert.equal(await outcome, broken);
+        await pipeline.stop();
+        crashes.length = 0;
+      }
+    }),
   );
 });
 

@@ -18,7 +18,10 @@ export interface IterableProducerOptions<T> {
 
 /** A producer from an iterable; `done` resolves once all it gave was acknowledged. */
 export interface IterableProducer<T> extends ProducerDefinition<T, StageState> {
-  /** Resolves when the source is exhausted and every message from it was acknowledged. */
+  /**
+   * Resolves when the source is exhausted and every message from it was acknowledged; rejects
+   * with the source's error if reading it throws (the producer stage then exits with it too).
+   */
   readonly done: Promise<AckSummary>;
 }
 
@@ -70,7 +73,14 @@ export function iterableProducer<I, T>(
     const it = sync as Iterator<I>;
     let ended = false;
     while (items.length < n) {
-      const next = it.next();
+      let next: IteratorResult<I>;
+      try {
+        next = it.next();
+      } catch (error) {
+        exhausted = true;
+        settlement.fail(error);
+        throw error;
+      }
       if (next.done === true) {
         ended = true;
         break;
@@ -102,6 +112,8 @@ export function iterableProducer<I, T>(
         }
       }
     } catch (error) {
+      exhausted = true;
+      settlement.fail(error);
       send(state.self.pid, new SourceFailed(error));
     } finally {
       state.fetching = undefined;

@@ -22,6 +22,7 @@ export class Settlement<T> implements Acknowledger {
   emitted = 0;
   private exhausted = false;
   private resolve!: (summary: AckSummary) => void;
+  private reject!: (error: unknown) => void;
   readonly done: Promise<AckSummary>;
 
   constructor(
@@ -29,9 +30,18 @@ export class Settlement<T> implements Acknowledger {
     private readonly onAck: OnAck<T> | undefined,
   ) {
     this.name = name;
-    this.done = new Promise((resolve) => {
+    this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
+      this.reject = reject;
     });
+    // Nobody may be waiting on `done`: its rejection must not be an unhandled one.
+    this.done.catch(() => {});
+  }
+
+  /** The source failed: `done` rejects with `error` (unless it resolved already). */
+  fail(error: unknown): void {
+    this.exhausted = true;
+    this.reject(error);
   }
 
   ack(_ref: unknown, successful: readonly Message[], failed: readonly Message[]): void {

@@ -1,22 +1,15 @@
 /**
- * `npm run demo`: a tour of what beamish has so far, each part one of the examples. The pipeline
- * demo replaces it once pipelines land.
+ * `npm run demo`: the pipeline demo, the same as `npx beamish demo` (options after `--`:
+ * `npm run demo -- --events 100000 --rate 0`, `npm run demo -- --help`).
+ *
+ * A million generated web-shop events go through a Pipeline: `Pipeline.fromNdjson` under a
+ * rate limit, processors partitioned by customer that validate and enrich each event (a cached
+ * customer lookup), two batchers batching per customer, and an append-only NDJSON sink. The
+ * pipeline itself is in src/cli/demo/pipeline.ts, where the `beamish` command finds it.
  */
-import { main as choosing } from "./choosing-task-agent-genserver.js";
-import { main as backPressure } from "./stage-back-pressure.js";
-import { main as rateLimit } from "./stage-rate-limit.js";
-import { main as tree } from "./supervision-tree.js";
-import { main as timeouts } from "./task-timeouts.js";
+import { runCli } from "../src/cli/cli.js";
 
-const parts: Array<[string, () => Promise<unknown>]> = [
-  ["Choosing between Task, Agent and GenServer: a profile endpoint", choosing],
-  ["Timeouts for long-running tasks", timeouts],
-  ["A supervision tree restarting what crashed", tree],
-  ["GenStage back-pressure: a fast producer, a slow consumer", backPressure],
-  ["GenStage rate limiting: demand released on an interval", rateLimit],
-];
-
-for (const [title, run] of parts) {
-  console.log(`\n== ${title} ==`);
-  await run();
-}
+process.exitCode = await runCli(["demo", ...process.argv.slice(2)], {
+  out: process.stdout,
+  err: process.stderr,
+});

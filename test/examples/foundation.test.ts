@@ -45,7 +45,7 @@ test("task timeouts: await kills the late task, yield + shutdown, asyncStream ki
   assert.deepEqual(crashes, []);
 });
 
-for (const file of ["choosing-task-agent-genserver.ts", "task-timeouts.ts", "demo.ts"]) {
+for (const file of ["choosing-task-agent-genserver.ts", "task-timeouts.ts"]) {
   test(`examples/${file} runs as a program`, () => {
     const run = runExample(file);
     assert.equal(run.stderr, "", "no crash report or warning on stderr");

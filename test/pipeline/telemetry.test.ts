@@ -90,7 +90,7 @@ test(
       assert.equal(e.processor, "work");
       assert.ok(isDuration(e.duration));
     }
-    assert.equal((stops[1]?.message as Message).status.kind, "failed");
+    assert.equal(((stops[1] as Event).message as Message).status.kind, "failed");
     const exceptions = on(pipelineChannels.messageException);
     assert.equal(exceptions.length, 1);
     assert.deepEqual(Object.keys(exceptions[0] ?? {}).sort(), [
@@ -101,7 +101,7 @@ test(
       "processor",
     ]);
     assert.equal(exceptions[0]?.error, boom);
-    assert.equal((exceptions[0]?.message as Message).data, "boom");
+    assert.equal(((exceptions[0] as Event).message as Message).data, "boom");
     assert.ok(isDuration(exceptions[0]?.duration));
     // The message in every event is the one the handler got.
     assert.equal(starts[0]?.message, stops[0]?.message);
@@ -159,5 +159,5 @@ test("publishConnection reports a connector's state on the connection channel", 
   assert.equal(connections.length, 2);
   assert.deepEqual(connections[0], { connector: "redis", state: "up", address: "127.0.0.1:6379" });
   assert.equal(connections[1]?.state, "down");
-  assert.equal((connections[1]?.error as Error).message, "ECONNRESET");
+  assert.equal(((connections[1] as Event).error as Error).message, "ECONNRESET");
 });

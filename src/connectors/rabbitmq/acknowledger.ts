@@ -1,0 +1,139 @@
+/**
+ * @internal Settling deliveries on their channel: the channel link every message refers to (its
+ * `ackRef`), the acknowledger that turns a group of finished messages into the fewest ack and
+ * nack frames, and the counters users read with `producer.stats()`.
+ */
+import type { Acknowledger } from "../../pipeline/index.js";
+import { parseOptions } from "../../pipeline/index.js";
+import type { AmqpChannel } from "./client.js";
+import { ackOptionsSchema, type OnFailure } from "./options.js";
+import { type Disposition, TagWindow } from "./tag-window.js";
+
+/** What a RabbitMQ producer did so far, over all its stages. */
+export interface RabbitmqStats {
+  /** Deliveries received from the broker. */
+  delivered: number;
+  /** Messages acknowledged (`basic.ack`). */
+  acked: number;
+  /** Failed messages requeued (`basic.nack` with requeue). */
+  requeued: number;
+  /** Failed messages rejected without requeue (dead-lettered where the queue says so). */
+  rejected: number;
+  /**
+   * Messages finished after their channel was gone: they cannot be acknowledged, and the broker
+   * delivers them again (a duplicate the handlers see twice).
+   */
+  lost: number;
+  /** Connections or channels lost while consuming. */
+  drops: number;
+  /** Times a channel was open again after a drop. */
+  reconnections: number;
+  /** Times the broker cancelled a consumer. */
+  consumerCancels: number;
+  /** The prefetch of the latest consumer. */
+  prefetch: number;
+}
+
+export function emptyStats(): RabbitmqStats {
+  return {
+    delivered: 0,
+    acked: 0,
+    requeued: 0,
+    rejected: 0,
+    lost: 0,
+    drops: 0,
+    reconnections: 0,
+    consumerCancels: 0,
+    prefetch: 0,
+  };
+}
+
+/** One open channel and what was delivered and settled on it. */
+export class ChannelLink {
+  /** False once the channel closed: its deliveries can no longer be settled. */
+  open = true;
+  /** A consumer is started (or starting) on it. */
+  consuming = false;
+  delivered = 0;
+  readonly window = new TagWindow();
+  /** Consumer tags of the live consumers. */
+  readonly consumers = new Set<string>();
+
+  constructor(readonly channel: AmqpChannel) {}
+
+  /** Delivered and not settled yet. */
+  get unsettled(): number {
+    return this.delivered - this.window.settled;
+  }
+
+  /** Settles the deliveries `codes` (see `TagWindow.encode`); false if the channel is gone. */
+  settle(codes: number[]): boolean {
+    if (!this.open) return false;
+    const channel = this.channel;
+    try {
+      this.window.settle(codes, (kind, deliveryTag, multiple) => {
+        if (kind === "ack") channel.ack(deliveryTag, multiple);
+        else channel.nack(deliveryTag, multiple, kind === "requeue");
+      });
+      return true;
+    } catch {
+      // The channel closed under us (its close event is on its way): the broker requeues.
+      this.open = false;
+      return false;
+    }
+  }
+}
+
+/** A message's `ackData` once `configureAck` set its own failure policy. */
+export class ConfiguredAck {
+  constructor(
+    readonly deliveryTag: number,
+    readonly onFailure: OnFailure,
+  ) {}
+}
+
+/** A message's `ackData`: its delivery tag, or the tag with its own failure policy. */
+export type AckData = number | ConfiguredAck;
+
+const tagOf = (data: AckData): number => (typeof data === "number" ? data : data.deliveryTag);
+
+/**
+ * The acknowledger of one producer: successful messages are acked, failed ones requeued or
+ * rejected per `onFailure` (the producer's, or the message's own from `configureAck`), in as
+ * few frames as their delivery tags allow.
+ */
+export function rabbitmqAcknowledger(
+  onFailure: OnFailure,
+  stats: RabbitmqStats,
+): Acknowledger<ChannelLink> {
+  return {
+    name: "rabbitmq",
+    ack(link, successful, failed) {
+      const total = successful.length + failed.length;
+      const codes = new Array<number>(total);
+      for (let i = 0; i < successful.length; i++) {
+        codes[i] = TagWindow.encode(tagOf(successful[i]?.ackData as AckData), "ack");
+      }
+      let requeued = 0;
+      for (let i = 0; i < failed.length; i++) {
+        const data = failed[i]?.ackData as AckData;
+        const kind: Disposition = typeof data === "number" ? onFailure : data.onFailure;
+        if (kind === "requeue") requeued++;
+        codes[successful.length + i] = TagWindow.encode(tagOf(data), kind);
+      }
+      if (!link.settle(codes)) {
+        stats.lost += total;
+        return;
+      }
+      stats.acked += successful.length;
+      stats.requeued += requeued;
+      stats.rejected += failed.length - requeued;
+    },
+    configure(_link, ackData, options) {
+      const parsed = parseOptions("message.configureAck", ackOptionsSchema, options);
+      const data = ackData as AckData;
+      if (parsed.onFailure === undefined) return data;
+      return new ConfiguredAck(tagOf(data), parsed.onFailure);
+    },
+  };
+}

@@ -11,13 +11,16 @@ export interface ProgressSample {
   readonly failed: number;
   readonly inFlight: number;
   readonly batches: number;
-  readonly cacheMisses: number;
+  /** Round trips of the customer lookup. */
+  readonly lookups: number;
 }
 
 /** Where the display goes. */
 export interface ProgressOutput {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  /** A terminal's width: lines are cut to it, as a wrapped line would break the redraw. */
+  readonly columns?: number;
 }
 
 /** Options of `startProgress`. */
@@ -26,6 +29,8 @@ export interface ProgressOptions {
   readonly total: number;
   readonly sample: () => ProgressSample;
   readonly output: ProgressOutput;
+  /** The rate limit (msg/s), shown next to the rate; 0 for none. */
+  readonly limit: number;
   /** Redraws per second on a terminal. */
   readonly fps?: number;
 }
@@ -71,11 +76,14 @@ export function startProgress(options: ProgressOptions): Progress {
     const done = s.succeeded + s.failed;
     const rate = window.rate(now, done);
     const percent = total > 0 ? Math.min(100, Math.floor((done * 100) / total)) : 0;
-    const counters = `received ${count(s.received)}  succeeded ${count(s.succeeded)}  failed ${count(s.failed)}  in flight ${count(s.inFlight)}  batches ${count(s.batches)}  cache misses ${count(s.cacheMisses)}`;
-    const head = `${String(percent).padStart(3)}%  ${count(done)} / ${count(total)}  ${count(rate)} msg/s  ${seconds(now - began)}`;
-    return tty
-      ? [`  ${bar(done / Math.max(1, total), 30)} ${head}`, `  ${counters}`]
-      : [`${head}  ${counters}`];
+    const counters = `received ${count(s.received)}  succeeded ${count(s.succeeded)}  failed ${count(s.failed)}  in flight ${count(s.inFlight)}  batches ${count(s.batches)}  lookups ${count(s.lookups)}`;
+    const limit = options.limit > 0 ? ` (limit ${count(options.limit)})` : "";
+    const head = `${String(percent).padStart(3)}%  ${count(done)} / ${count(total)}  ${count(rate)} msg/s${limit}  ${seconds(now - began)}`;
+    if (!tty) return [`${head}  ${counters}`];
+    const width = (output.columns ?? 80) - 1;
+    return [`  ${bar(done / Math.max(1, total), 24)} ${head}`, `  ${counters}`].map((line) =>
+      line.length > width ? line.slice(0, width) : line,
+    );
   };
 
   const draw = () => {

@@ -68,10 +68,12 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
     let total: number;
     if (options.input === undefined) {
       path = join(dir, "events.ndjson");
-      generated = await generate(path, options, output);
+      say(`generating ${counted(options.events, "web-shop event")} into ${path}`);
+      const made = await generate(path, options, output);
+      generated = made.generated;
       total = generated.events;
       say(
-        `generated ${count(generated.events)} web-shop events (${bytes(generated.bytes)}, ${counted(generated.malformed, "malformed line")}) in ${path}`,
+        `  ${bytes(generated.bytes)} in ${seconds(made.elapsed)}, ${counted(generated.malformed, "malformed line")} among them (not JSON, or a bad field)`,
       );
     } else {
       path = options.input;
@@ -105,13 +107,16 @@ async function readable(path: string): Promise<void> {
 async function generate(path: string, options: DemoOptions, output: DemoOutput) {
   const tty = output.err.isTTY === true && !options.quiet;
   const began = performance.now();
+  let drawn = 0;
   const generated = await generateEvents(path, {
     events: options.events,
     customers,
     malformedEvery,
     seed: 42,
     onProgress: (written) => {
-      if (!tty) return;
+      const now = performance.now();
+      if (!tty || now - drawn < 100) return;
+      drawn = now;
       const fraction = written / options.events;
       output.err.write(
         `\r\x1b[2K  generating ${bar(fraction, 30)} ${String(Math.floor(fraction * 100)).padStart(3)}%  ${count(written)} events`,
@@ -119,8 +124,7 @@ async function generate(path: string, options: DemoOptions, output: DemoOutput) 
     },
   });
   if (tty) output.err.write("\r\x1b[2K");
-  if (!options.quiet) output.err.write(`generated in ${seconds(performance.now() - began)}\n`);
-  return generated;
+  return { generated, elapsed: performance.now() - began };
 }
 
 /** Non-empty lines of a file, as `fromNdjson` will read them. */
@@ -179,7 +183,8 @@ async function runPipeline(
     : startProgress({
         total,
         output: output.err,
-        sample: () => ({ ...pipeline.stats(), cacheMisses: context.directory.misses }),
+        limit: options.rate,
+        sample: () => ({ ...pipeline.stats(), lookups: context.directory.lookups }),
       });
   try {
     await source.done;

@@ -50,8 +50,9 @@ export function summarize(outcome: Outcome): { lines: string[]; passed: boolean 
 
   const problems: string[] = [];
   const check = ledger.check();
-  if (check.duplicates > 0) problems.push(`${count(check.duplicates)} messages acknowledged twice`);
-  if (check.missing > 0) problems.push(`${count(check.missing)} messages never acknowledged`);
+  if (check.duplicates > 0)
+    problems.push(`${counted(check.duplicates, "message")} acknowledged more than once`);
+  if (check.missing > 0) problems.push(`${counted(check.missing, "message")} never acknowledged`);
   if (check.acknowledged !== check.produced) {
     problems.push(
       `${count(check.acknowledged)} acknowledgements for ${count(check.produced)} messages`,

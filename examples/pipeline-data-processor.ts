@@ -17,8 +17,9 @@
  *
  * The pipeline pulls only what it has room for: the processors ask for 10 readings each, the
  * batcher for a batch's worth from each processor, the sink takes one batch at a time. However
- * fast the pusher is and however many readings it has, no more than 20 queued + 4 x 10 in the
- * processors + 4 x 50 asked by the batcher + about two batches past it are ever in flight.
+ * fast the pusher is and however many readings it has, what is in flight is bounded by those
+ * demands: 20 queued, 4 x 10 asked by the processors, 4 x 50 asked by the batcher, and the open,
+ * the waiting and the writing batch past it: a few hundred at most.
  *
  * Run it: `node --import tsx --conditions=beamish-source examples/pipeline-data-processor.ts`
  */

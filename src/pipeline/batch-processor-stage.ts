@@ -46,7 +46,9 @@ export const batchProcessorStage: Definition<Batch, never, State, BatchProcessor
   },
 
   handleCancel(info, _from, state) {
-    return stop(info.kind === "down" && !isNormalExit(info.reason) ? info.reason : "normal", state);
+    // Upstream's crash is reported once, by upstream; the supervisor restarts this group anyway.
+    const crashed = info.kind === "down" && !isNormalExit(info.reason);
+    return stop(crashed ? { shutdown: info.reason } : "normal", state);
   },
 
   handleEvents(batches, _from, state) {

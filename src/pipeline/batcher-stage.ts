@@ -9,13 +9,12 @@ import { type ExitReason, isNormalExit } from "../kernel/exit.js";
 import type { Self } from "../kernel/process.js";
 import { type Definition, emit, producerConsumer } from "../stage/definition.js";
 import { DemandDispatcher } from "../stage/dispatcher.js";
-import { hashEvent } from "../stage/event-hash.js";
 import { asyncInfo, cancel } from "../stage/gen-stage.js";
 import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
 import type { StageFrom } from "../stage/subscription.js";
-import { acknowledge } from "./ack.js";
+import { acknowledge, type Report } from "./ack.js";
 import { BatchAccumulator, type OpenBatch } from "./batch-accumulator.js";
-import type { BatcherConfig, Core } from "./core.js";
+import { type BatcherConfig, type Core, partitioner } from "./core.js";
 import type { BatchTrigger } from "./definition.js";
 import { handleFailed } from "./handlers.js";
 import type { Message } from "./message.js";
@@ -46,6 +45,9 @@ interface State {
   producers: number;
   readonly self: Self;
   readonly onOpen: (batch: OpenBatch) => void;
+  readonly report: Report;
+  /** The batch processor a message goes to, when the batcher is partitioned. */
+  readonly partition: ((message: Message) => number) | undefined;
 }
 
 export interface BatcherArg {
@@ -66,6 +68,11 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       producers: 0,
       self,
       onOpen: (batch) => open(state, batch),
+      report: (error) => core.report(self, error),
+      partition:
+        partitioned && config.partitionBy !== undefined
+          ? partitioner(config.partitionBy, config.concurrency)
+          : undefined,
     };
     const subscribeTo = Array.from({ length: core.processorConcurrency }, (_, i) => ({
       to: core.processorName(i),
@@ -95,7 +102,10 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       state.consumers.splice(at, 1);
       return state;
     }
-    if (info.kind === "down" && !isNormalExit(info.reason)) return stop(info.reason, state);
+    // Upstream's crash is reported once, by upstream; the supervisor restarts this group anyway.
+    if (info.kind === "down" && !isNormalExit(info.reason)) {
+      return stop({ shutdown: info.reason }, state);
+    }
     state.producers--;
     if (state.producers > 0) return state;
     const out = closeAll(state, "drain");
@@ -106,20 +116,32 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
   handleEvents(messages, _from, state) {
     const { batches, config, stats } = state;
     stats.received += messages.length;
-    const partitionBy = config.partitionBy;
-    const partitions = config.concurrency;
-    const partitioned = partitionBy !== undefined && partitions > 1;
+    const partition = state.partition;
     const out: Batch[] = [];
+    const failed: Message[] = [];
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as Message;
-      const partition = partitioned ? hashEvent(partitionBy(message)) % partitions : 0;
-      const closed = batches.add(message, partition, state.onOpen);
+      const index = partition === undefined ? 0 : partition(message);
+      if (message.failed) {
+        failed.push(message);
+        continue;
+      }
+      const closed = batches.add(message, index, state.onOpen);
       if (closed === undefined) continue;
       const full = closed.messages.length >= config.batchSize;
       out.push(close(state, closed, full ? "size" : "flush"));
     }
     stats.pending = batches.pending;
-    return out.length === 0 ? state : emit(out, state);
+    const result = out.length === 0 ? state : emit(out, state);
+    if (failed.length === 0) return result;
+    // Its partitionBy threw: the message cannot be placed in a batch.
+    stats.failed += failed.length;
+    const settle = () => {
+      acknowledge([], failed, state.report);
+      return result;
+    };
+    const pending = handleFailed(state.core, failed);
+    return pending === undefined ? settle() : pending.then(settle);
   },
 
   handleInfo(message, state) {
@@ -147,7 +169,7 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       for (const m of batch.messages) failed.push(m.fail(reason));
     }
     state.stats.failed += failed.length;
-    const ack = () => acknowledge([], failed, (error) => state.core.report(state.self, error));
+    const ack = () => acknowledge([], failed, state.report);
     // As for every failed message: handleFailed sees them before they are acknowledged.
     const pending = handleFailed(state.core, failed);
     return pending === undefined ? ack() : pending.then(ack);

@@ -3,6 +3,7 @@
  * the counters and the rate limiter. Same thread only: stages read it directly.
  */
 import type { Process, Self } from "../kernel/process.js";
+import { hashEvent } from "../stage/event-hash.js";
 import type { ProducerDefinition } from "./definition.js";
 import type { Message } from "./message.js";
 import type { ParsedPipeline } from "./options.js";
@@ -20,6 +21,25 @@ export interface BatcherConfig {
   readonly maxDemand: number;
   readonly minDemand: number | undefined;
   readonly partitionBy: ((message: Message) => unknown) | undefined;
+}
+
+/**
+ * `partitionBy` made total: the partition (0 to `partitions - 1`) of a message by a stable hash
+ * of its key; a `partitionBy` that throws (or a key that cannot be hashed) fails the message,
+ * which then takes partition 0 and the failed path, instead of crashing the stage.
+ */
+export function partitioner(
+  partitionBy: (message: Message) => unknown,
+  partitions: number,
+): (message: Message) => number {
+  return (message) => {
+    try {
+      return hashEvent(partitionBy(message)) % partitions;
+    } catch (error) {
+      message.fail(error);
+      return 0;
+    }
+  };
 }
 
 export class Core {

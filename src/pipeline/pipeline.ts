@@ -185,8 +185,10 @@ export class Pipeline<T = unknown> {
   /**
    * Stops the pipeline gracefully: producers stop pulling, what is in flight goes through the
    * processors and batchers and is acknowledged, then every stage exits. Past
-   * `shutdownTimeout` the rest is stopped hard (messages left unacknowledged stay with their
-   * source for redelivery). For a pipeline started with `start()`.
+   * `shutdownTimeout` the rest is stopped hard: messages waiting in a batcher's open batches are
+   * acknowledged as failed (reason `"shutdown"`, through `handleFailed`), those inside a
+   * processor or a handler stay unacknowledged, with their source for redelivery. For a
+   * pipeline started with `start()`.
    *
    * @example
    * ```ts

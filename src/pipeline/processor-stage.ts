@@ -74,7 +74,10 @@ export const processorStage: Definition<Message, Message, State, ProcessorArg> =
       return state;
     }
     // A producer that died takes its unacknowledged messages with it; the pipeline restarts.
-    if (info.kind === "down" && !isNormalExit(info.reason)) return stop(info.reason, state);
+    // Reported once, by the producer; the supervisor restarts this group anyway.
+    if (info.kind === "down" && !isNormalExit(info.reason)) {
+      return stop({ shutdown: info.reason }, state);
+    }
     state.producers--;
     if (state.producers > 0) return state;
     if (!state.batched) return stop("normal", state);

@@ -12,7 +12,7 @@ import { DemandDispatcher } from "../stage/dispatcher.js";
 import { asyncInfo, cancel } from "../stage/gen-stage.js";
 import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
 import type { StageFrom } from "../stage/subscription.js";
-import type { Core } from "./core.js";
+import { type Core, partitioner } from "./core.js";
 import type { ProducerDefinition } from "./definition.js";
 import { ProducerOverflowError } from "./errors.js";
 import type { Message } from "./message.js";
@@ -67,7 +67,7 @@ export const producerStage: Definition<never, Message, State, ProducerArg> = {
         ? new DemandDispatcher<Message>()
         : new PartitionDispatcher<Message>({
             partitions: core.processorConcurrency,
-            key: (message) => partitionBy(message),
+            hash: partitioner(partitionBy, core.processorConcurrency),
           });
     const state: State = {
       core,

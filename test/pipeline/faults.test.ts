@@ -340,11 +340,54 @@ describe("handlers never crash a stage", () => {
   );
 });
 
-// A partitionBy is user code too, but it runs inside the producer stage's dispatcher
-// (src/pipeline/producer-stage.ts:70) and the batcher's handleEvents
-// (src/pipeline/batcher-stage.ts:115): a throw crashes that stage, and the processors with it,
-// and the messages of that batch of events are never acknowledged. A message that always throws
-// there is a poison message that restarts the pipeline until its restart intensity runs out.
-test.todo(
-  "a partitionBy that throws fails that message (through handleFailed) instead of crashing the producer stage or the batcher",
-);
+describe("a partitionBy that throws", () => {
+  test(
+    "fails that message (through handleFailed) in the producer stage and in the batcher; every stage keeps running",
+    withRuntime(async ({ clock, crashes }) => {
+      const seenFailed: unknown[] = [];
+      const pipeline = await Pipeline.start({
+        name: "poison",
+        producer: { module: Pipeline.testProducer<string>() },
+        processors: {
+          default: {
+            concurrency: 2,
+            partitionBy: (m) => {
+              if (m.data === "bad-key") throw new Error("no key");
+              return m.data;
+            },
+          },
+        },
+        batchers: {
+          default: {
+            batchSize: 2,
+            batchTimeout: 10,
+            concurrency: 2,
+            partitionBy: (m) => {
+              if (m.data === "bad-batch-key") throw new Error("no batch key");
+              return m.data;
+            },
+          },
+        },
+        handleMessage: (_processor, message) => message,
+        handleBatch: (_batcher, messages) => messages,
+        handleFailed: (messages) => {
+          seenFailed.push(...messages.map((m) => m.data));
+          return messages;
+        },
+      });
+      const before = pipeline.topology();
+      const result = Pipeline.testMessages(pipeline, ["a", "bad-key", "b", "bad-batch-key", "c"]);
+      for (let i = 0; i < 10; i++) await clock.advance(10);
+      const { successful, failed } = await result;
+      assert.deepEqual(successful.map((m) => m.data).sort(), ["a", "b", "c"]);
+      assert.deepEqual(failed.map((m) => [m.data, (reasonOf(m) as Error).message]).sort(), [
+        ["bad-batch-key", "no batch key"],
+        ["bad-key", "no key"],
+      ]);
+      assert.deepEqual(seenFailed.sort(), ["bad-batch-key", "bad-key"]);
+      assert.deepEqual(crashes, []);
+      assert.deepEqual(pids(pipeline.topology()), pids(before));
+      await pipeline.stop();
+    }),
+  );
+});

@@ -1,0 +1,392 @@
+/**
+ * @internal The NATS JetStream producer, against the client interface of `client.ts`: pull
+ * requests sized by the pipeline's demand and bounded by the consumer's `max_ack_pending`,
+ * deliveries kept until demanded, in-progress signals for messages that stay long, and a
+ * connection that comes and goes without the producer noticing more than a pause.
+ *
+ * Deliveries arrive outside the stage's turn (the client calls back); they are put aside and a
+ * message to the stage emits them, as `Pipeline.fromIterable` does with an async source, so a
+ * drain never waits on the network.
+ */
+import { cancelTimer, send, sendAfter, type TimerRef } from "../../kernel/api.js";
+import type { Pid } from "../../kernel/pid.js";
+import { Queue } from "../../kernel/queue.js";
+import {
+  type Acknowledger,
+  type Message,
+  type ProducerDefinition,
+  type ProducerResult,
+  publishConnection,
+} from "../../pipeline/index.js";
+import { emit } from "../../stage/definition.js";
+import { backoffDelay } from "../reconnect.js";
+import { type AckRef, emptyStats, type NatsStats, natsAcknowledger } from "./acknowledger.js";
+import type {
+  ConnectionChange,
+  JetStreamClient,
+  JetStreamConnect,
+  JetStreamDelivery,
+  PullRequest,
+} from "./client.js";
+import { decoder, deliveryOf, toMessage } from "./delivery.js";
+import { JetStreamPullError, NatsConnectionClosedError } from "./errors.js";
+import type { Decode, ParsedNatsOptions } from "./options.js";
+
+/** A NATS producer: a pipeline's `producer.module`, with its counters. */
+export interface NatsProducer<T = unknown> extends ProducerDefinition<T, Stage> {
+  /** What the producer did so far, over all its stages (a copy). */
+  stats(): NatsStats;
+}
+
+/** Deliveries are waiting in the stage's buffer. */
+const READY = Symbol("beamish.connectors.nats.ready");
+/** There may be room to pull again: acks freed some, or the connection is back. */
+const WAKE = Symbol("beamish.connectors.nats.wake");
+/** Time to pull again after a failed pull. */
+const RETRY = Symbol("beamish.connectors.nats.retry");
+/** Time to tell the server which messages are still being worked on. */
+const TICK = Symbol("beamish.connectors.nats.inProgress");
+
+class PullEnded {
+  constructor(readonly error: unknown) {}
+}
+class ConnectionClosed {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Pull requests a stage keeps open at once: a second one asks for the demand that came in while
+ * the first was being answered, so the pipeline does not wait a round trip between batches.
+ */
+const OPEN_PULLS = 2;
+/** Pulls failing in a row while connected before the stage exits (and is restarted). */
+export const MAX_PULL_FAILURES = 10;
+
+interface Pull {
+  /** Asked for and not arrived yet. */
+  remaining: number;
+  request: PullRequest | undefined;
+  ended: boolean;
+}
+
+/** The connection and counters shared by a producer's stages. */
+interface Shared {
+  client: JetStreamClient | undefined;
+  connecting: Promise<JetStreamClient> | undefined;
+  connected: boolean;
+  /** Asked for in open pulls over every stage, not arrived yet. */
+  requested: number;
+  /** A stage found no room under `max_ack_pending`: acks must wake it. */
+  starved: boolean;
+  readonly stages: Set<Stage>;
+  readonly stats: NatsStats;
+}
+
+/** One producer stage's state, and the `ackRef` of the messages it emits. */
+export class Stage implements AckRef {
+  /** Demanded by the pipeline, not emitted yet. */
+  demand = 0;
+  /** Asked for in this stage's open pulls, not arrived yet. */
+  requested = 0;
+  /** Arrived, not emitted yet. */
+  readonly buffer = new Queue<JetStreamDelivery>();
+  readonly pulls = new Set<Pull>();
+  /** A READY is on its way. */
+  signalled = false;
+  starved = false;
+  draining = false;
+  closed = false;
+  /** Pulls failed in a row. */
+  failures = 0;
+  retry: TimerRef | undefined;
+  tick: TimerRef | undefined;
+  /** Emitted and not settled; only kept when in-progress signals are on. */
+  readonly inPipeline: Set<JetStreamDelivery> | undefined;
+
+  constructor(
+    readonly pid: Pid,
+    private readonly shared: Shared,
+    trackInPipeline: boolean,
+  ) {
+    this.inPipeline = trackInPipeline ? new Set() : undefined;
+  }
+
+  settled(messages: readonly Message[]): void {
+    const n = messages.length;
+    if (n === 0) return;
+    const shared = this.shared;
+    shared.stats.unsettled -= n;
+    const inPipeline = this.inPipeline;
+    if (inPipeline !== undefined) {
+      for (const message of messages) inPipeline.delete(deliveryOf(message.ackData));
+    }
+    if (shared.starved) {
+      shared.starved = false;
+      for (const stage of shared.stages) {
+        if (stage.starved) {
+          stage.starved = false;
+          send(stage.pid, WAKE);
+        }
+      }
+    }
+  }
+}
+
+/** @internal The producer over any `JetStreamConnect` (the real client, or a fake in tests). */
+export function createNatsProducer<T>(
+  options: ParsedNatsOptions,
+  connect: JetStreamConnect,
+): NatsProducer<T> {
+  const { stream, consumer, maxBatch, expires, inProgressEvery, address } = options;
+  const decode = decoder(options.decode as Decode<T>);
+  const shared: Shared = {
+    client: undefined,
+    connecting: undefined,
+    connected: false,
+    requested: 0,
+    starved: false,
+    stages: new Set(),
+    stats: emptyStats(),
+  };
+  const stats = shared.stats;
+  const acknowledger: Acknowledger = natsAcknowledger(options, stats) as Acknowledger;
+
+  const onChange = (change: ConnectionChange, error?: unknown): void => {
+    if (change === "up") {
+      shared.connected = true;
+      stats.reconnections++;
+      publishConnection({ connector: "nats", state: "up", address });
+      for (const stage of shared.stages) send(stage.pid, WAKE);
+      return;
+    }
+    shared.connected = false;
+    publishConnection({
+      connector: "nats",
+      state: "down",
+      address,
+      ...(error === undefined ? {} : { error }),
+    });
+    if (change === "down") {
+      stats.drops++;
+      return;
+    }
+    for (const stage of shared.stages) send(stage.pid, new ConnectionClosed(error));
+  };
+
+  const connectOnce = (): Promise<JetStreamClient> => {
+    if (shared.connecting === undefined) {
+      shared.connecting = connect(onChange).then(
+        (client) => {
+          shared.client = client;
+          shared.connected = true;
+          return client;
+        },
+        (error: unknown) => {
+          shared.connecting = undefined;
+          throw error;
+        },
+      );
+    }
+    return shared.connecting;
+  };
+
+  /** Back to the server at once, for another consumer (or this one, later) to take. */
+  const giveBack = (delivery: JetStreamDelivery): void => {
+    stats.returned++;
+    try {
+      delivery.nak();
+    } catch {
+      // The connection is closed: the server delivers it again once `ack_wait` runs out.
+    }
+  };
+
+  const receive = (stage: Stage, pull: Pull, delivery: JetStreamDelivery): void => {
+    stats.delivered++;
+    if (pull.remaining > 0) {
+      pull.remaining--;
+      stage.requested--;
+      shared.requested--;
+      // A pull resent by the client after a reconnection may bring more than was asked.
+      if (pull.remaining === 0) pull.request?.stop();
+    }
+    if (stage.draining || stage.closed) {
+      giveBack(delivery);
+      return;
+    }
+    stats.unsettled++;
+    stage.buffer.push(delivery);
+    if (!stage.signalled) {
+      stage.signalled = true;
+      send(stage.pid, READY);
+    }
+  };
+
+  const endPull = (stage: Stage, pull: Pull, error: unknown): void => {
+    if (pull.ended) return;
+    pull.ended = true;
+    stage.pulls.delete(pull);
+    stage.requested -= pull.remaining;
+    shared.requested -= pull.remaining;
+    pull.remaining = 0;
+    if (error !== undefined) stats.pullFailures++;
+    if (!stage.closed) send(stage.pid, new PullEnded(error));
+  };
+
+  const startPull = (stage: Stage, client: JetStreamClient, batch: number): void => {
+    const pull: Pull = { remaining: batch, request: undefined, ended: false };
+    stage.pulls.add(pull);
+    stage.requested += batch;
+    shared.requested += batch;
+    stats.pulls++;
+    pull.request = client.pull(batch, expires, {
+      message: (delivery) => receive(stage, pull, delivery),
+      end: (error) => endPull(stage, pull, error),
+    });
+    if (pull.remaining === 0 && !pull.ended) pull.request.stop();
+  };
+
+  /** Asks the server for what the pipeline demanded and no pull covers yet. */
+  const pullMore = (stage: Stage): void => {
+    const client = shared.client;
+    if (client === undefined || !shared.connected) return;
+    if (stage.draining || stage.closed || stage.retry !== undefined) return;
+    while (stage.pulls.size < OPEN_PULLS) {
+      const wanted = stage.demand - stage.buffer.length - stage.requested;
+      if (wanted <= 0) return;
+      // The server delivers no more than `max_ack_pending` unsettled messages: asking for more
+      // would leave a pull waiting on the server, unanswered until acks come.
+      const room = client.maxAckPending - stats.unsettled - shared.requested;
+      if (room <= 0) {
+        stage.starved = true;
+        shared.starved = true;
+        return;
+      }
+      startPull(stage, client, Math.min(wanted, room, maxBatch));
+    }
+  };
+
+  const take = (stage: Stage, n: number): Message<T>[] => {
+    const out = new Array<Message<T>>(n);
+    const inPipeline = stage.inPipeline;
+    for (let i = 0; i < n; i++) {
+      const delivery = stage.buffer.shift() as JetStreamDelivery;
+      inPipeline?.add(delivery);
+      out[i] = toMessage(delivery, decode, acknowledger, stage);
+    }
+    return out;
+  };
+
+  /** Emits what arrived, up to demand, and pulls for the rest. */
+  const flush = (stage: Stage): ProducerResult<T, Stage> => {
+    stage.signalled = false;
+    const n = Math.min(stage.demand, stage.buffer.length);
+    pullMore(stage);
+    if (n === 0) return stage;
+    stage.demand -= n;
+    // Pulled before emitting so that the next batch is on its way while this one is handled.
+    return emit(take(stage, n), stage);
+  };
+
+  const pullEnded = (stage: Stage, ended: PullEnded): ProducerResult<T, Stage> => {
+    if (stage.draining) return stage;
+    if (ended.error === undefined) {
+      stage.failures = 0;
+      return flush(stage);
+    }
+    // While the connection is down the client holds the pulls; its return wakes the stage.
+    if (!shared.connected) return stage;
+    stage.failures++;
+    if (stage.failures >= MAX_PULL_FAILURES) {
+      throw new JetStreamPullError(stream, consumer, stage.failures, ended.error);
+    }
+    if (stage.retry === undefined) {
+      stage.retry = sendAfter(stage.pid, RETRY, backoffDelay(stage.failures - 1, options.backoff));
+    }
+    return stage;
+  };
+
+  const signalInProgress = (stage: Stage): void => {
+    const signal = (delivery: JetStreamDelivery) => {
+      try {
+        delivery.working();
+        stats.inProgress++;
+      } catch {
+        // The connection is closed: nothing to tell.
+      }
+    };
+    for (let i = 0; i < stage.buffer.length; i++) signal(stage.buffer.at(i) as JetStreamDelivery);
+    if (stage.inPipeline !== undefined) for (const delivery of stage.inPipeline) signal(delivery);
+    stage.tick = sendAfter(stage.pid, TICK, inProgressEvery as number);
+  };
+
+  const stopPulls = (stage: Stage): void => {
+    for (const pull of stage.pulls) pull.request?.stop();
+    if (stage.retry !== undefined) cancelTimer(stage.retry);
+    stage.retry = undefined;
+  };
+
+  return {
+    name: "nats",
+    stats: () => ({ ...stats }),
+
+    async init(_context, self) {
+      const stage = new Stage(self.pid, shared, inProgressEvery !== undefined);
+      await connectOnce();
+      shared.stages.add(stage);
+      if (inProgressEvery !== undefined) stage.tick = sendAfter(self.pid, TICK, inProgressEvery);
+      return stage;
+    },
+
+    handleDemand(demand, stage) {
+      stage.demand += demand;
+      return flush(stage);
+    },
+
+    handleInfo(message, stage) {
+      if (message === READY) return flush(stage);
+      if (message === WAKE) {
+        pullMore(stage);
+        return stage;
+      }
+      if (message === RETRY) {
+        stage.retry = undefined;
+        pullMore(stage);
+        return stage;
+      }
+      if (message === TICK) {
+        signalInProgress(stage);
+        return stage;
+      }
+      if (message instanceof PullEnded) return pullEnded(stage, message);
+      if (message instanceof ConnectionClosed) {
+        throw new NatsConnectionClosedError(address, message.error);
+      }
+      return stage;
+    },
+
+    prepareForDraining(stage) {
+      stage.draining = true;
+      stopPulls(stage);
+      // What arrived goes through the pipeline before it stops, past demand if need be.
+      const n = stage.buffer.length;
+      stage.demand = Math.max(0, stage.demand - n);
+      return n === 0 ? stage : emit(take(stage, n), stage);
+    },
+
+    async terminate(_reason, stage) {
+      stage.closed = true;
+      stopPulls(stage);
+      if (stage.tick !== undefined) cancelTimer(stage.tick);
+      // Never emitted: back to the server now rather than after `ack_wait`.
+      stats.unsettled -= stage.buffer.length;
+      while (stage.buffer.length > 0) giveBack(stage.buffer.shift() as JetStreamDelivery);
+      shared.stages.delete(stage);
+      const client = shared.client;
+      if (shared.stages.size > 0 || client === undefined) return;
+      shared.client = undefined;
+      shared.connecting = undefined;
+      shared.connected = false;
+      await client.close();
+    },
+  };
+}

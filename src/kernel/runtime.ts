@@ -23,6 +23,11 @@ export interface CrashReport {
  */
 export interface Logger {
   crash(report: CrashReport): void;
+  /**
+   * An error a process reports and survives (an acknowledger that failed, a producer that
+   * overflowed). Without it, such reports go to `crash`.
+   */
+  error?(report: CrashReport): void;
 }
 
 /** The default logger: one line and the stack on stderr. */
@@ -32,6 +37,10 @@ export const consoleLogger: Logger = {
     const detail =
       error instanceof Error ? (error.stack ?? describeReason(error)) : describeReason(error);
     console.error(`[beamish] process ${who} crashed: ${detail}`);
+  },
+  error({ pid, name, error }) {
+    const who = name === null ? String(pid) : `${pid} (${name})`;
+    console.error(`[beamish] process ${who} reported: ${describeReason(error)}`);
   },
 };
 
@@ -192,6 +201,17 @@ export class Runtime {
       this.logger.crash({ pid: process.pid, name: process.name, error });
     } catch {
       // A failing logger must not turn one crash into two.
+    }
+  }
+
+  /** @internal An error `process` reports and survives; see {@link Logger.error}. */
+  reportError(process: Process, error: unknown): void {
+    try {
+      const report = { pid: process.pid, name: process.name, error };
+      if (this.logger.error !== undefined) this.logger.error(report);
+      else this.logger.crash(report);
+    } catch {
+      // A failing logger must not turn one report into a crash.
     }
   }
 

@@ -121,6 +121,6 @@ export class Core {
   /** Reports a failure no stage should crash for (an acknowledger's, a handler contract's). */
   report(self: Self, error: unknown): void {
     const process = self as Process;
-    process.runtime.reportCrash(process, error);
+    process.runtime.reportError(process, error);
   }
 }

@@ -79,6 +79,7 @@ const groupName = z.string().regex(/^[A-Za-z0-9_.-]+$/, {
  * | `batchers.NAME.batchTimeout` | positive integer (ms) | `1000` | a batch goes out this long after its first message |
  * | `batchers.NAME.concurrency` | positive integer | `1` | batch processors running `handleBatch` |
  * | `batchers.NAME.maxDemand` | positive integer | `batchSize` | messages the batcher asks from each processor |
+ * | `batchers.NAME.minDemand` | integer below maxDemand | `maxDemand / 2` | ask again when due messages fall to it |
  * | `batchers.NAME.partitionBy` | `(message) => key` | the pipeline's | batches of one key go to one batch processor, in order |
  * | `partitionBy` | `(message) => key` | none | per-key order through processors and batchers |
  * | `shutdownTimeout` | positive integer (ms) | `30000` | how long a graceful stop may drain |

@@ -289,8 +289,12 @@ export class FakeBroker implements AmqpDriver {
   connects = 0;
   private scheduled = false;
 
-  async connect(url: string): Promise<AmqpConnection> {
+  /** The `name` of each connection asked for. */
+  readonly names: string[] = [];
+
+  async connect(url: string, name: string): Promise<AmqpConnection> {
     this.connects++;
+    this.names.push(name);
     await Promise.resolve();
     if (!this.credentials) throw new AccessRefused();
     if (this.refuse > 0) {

@@ -56,7 +56,7 @@ test("the fake broker: prefetch bounds each consumer, acks settle, an unknown ta
   const broker = new FakeBroker();
   broker.declare("q");
   for (let i = 0; i < 5; i++) broker.publish("q", i);
-  const connection = (await broker.connect("amqp://h:1")) as FakeConnection;
+  const connection = (await broker.connect("amqp://h:1", "test")) as FakeConnection;
   const channel = (await connection.openChannel()) as FakeChannel;
   await channel.prefetch(2);
   const got: Delivery[] = [];
@@ -151,6 +151,7 @@ describe("rabbitmqProducer in a pipeline", () => {
       const producer = createRabbitmqProducer<{ n: number }>({ queue: "orders" }, broker);
       const seen: Message<{ n: number }>[] = [];
       const pipeline = await Pipeline.start({
+        name: "shop",
         producer: { module: producer },
         processors: { default: { concurrency: 2, maxDemand: 10 } },
         batchers: { default: { batchSize: 20, batchTimeout: 50 } },
@@ -186,6 +187,7 @@ describe("rabbitmqProducer in a pipeline", () => {
       );
       assert.equal(broker.pending("orders"), 0);
       assert.equal(broker.connections[0]?.open, false, "the producer's connection is closed");
+      assert.deepEqual(broker.names, ["beamish shop producer 0"], "named in the broker's list");
       const stats = producer.stats();
       assert.equal(stats.acked, 201);
       assert.equal(stats.lost, 0);

@@ -83,8 +83,9 @@ function connectionOf(model: ChannelModel, owned: boolean): AmqpConnection {
 
 /** @internal amqplib as the producer's driver. */
 export const amqplibDriver: AmqpDriver = {
-  async connect(url) {
-    return connectionOf(await amqp.connect(url), true);
+  async connect(url, name) {
+    const model = await amqp.connect(url, { clientProperties: { connection_name: name } });
+    return connectionOf(model, true);
   },
   adopt(connection) {
     return connectionOf(connection as ChannelModel, false);

@@ -74,7 +74,8 @@ export interface AmqpConnection {
 
 /** How the producer gets its connections: from a URL, or from the user's own. */
 export interface AmqpDriver {
-  connect(url: string): Promise<AmqpConnection>;
+  /** Connects; `name` shows in the broker's connection list (`connection_name`). */
+  connect(url: string, name: string): Promise<AmqpConnection>;
   /** Wraps a connection the user opened; the producer never closes it. */
   adopt(connection: unknown): AmqpConnection;
   /** False for failures another attempt cannot fix (wrong credentials, unknown vhost). */

@@ -47,6 +47,8 @@ interface Connection {
 
 interface StageState {
   readonly pid: Pid;
+  /** The connection's name in the broker's list: `beamish PIPELINE producer INDEX`. */
+  readonly name: string;
   connection: Connection | undefined;
   link: ChannelLink | undefined;
   /** Deliveries not emitted yet, from `head` on. */
@@ -282,7 +284,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
     let connection = state.connection;
     let fresh = false;
     if (connection === undefined || !connection.open) {
-      connection = watchConnection(state.pid, await driver.connect(options.url), true);
+      connection = watchConnection(state.pid, await driver.connect(options.url, state.name), true);
       fresh = true;
     }
     try {
@@ -377,41 +379,48 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
     const connection = state.connection;
     state.link = undefined;
     state.connection = undefined;
-    const closing: Promise<unknown>[] = [];
-    if (link?.open) {
-      link.open = false;
-      closing.push(link.channel.close());
-    }
-    if (connection !== undefined) {
-      connection.client.release();
-      if (connection.owned && connection.open) {
-        connection.open = false;
-        closing.push(connection.client.close());
-      }
-    }
-    if (closing.length === 0) return;
     const clock = currentRuntime().clock;
     let timer: unknown;
     const timeout = new Promise<void>((resolve) => {
       timer = clock.setTimer(CLOSE_TIMEOUT, resolve);
     });
+    const close = async () => {
+      // In this order: amqplib writes each channel's frames through a buffer of its own, so a
+      // connection.close sent at once could reach the broker before the last acks. The
+      // channel's close-ok comes back after the broker has taken every frame before it.
+      if (link?.open) {
+        link.open = false;
+        await link.channel.close().catch(() => {});
+      }
+      if (connection === undefined) return;
+      connection.client.release();
+      if (connection.owned && connection.open) {
+        connection.open = false;
+        await connection.client.close().catch(() => {});
+      }
+    };
     // A broker that no longer answers must not hold the pipeline's stop.
-    await Promise.race([Promise.allSettled(closing), timeout]);
+    await Promise.race([close(), timeout]);
     clock.clearTimer(timer);
+    if (connection?.owned && connection.open) {
+      connection.open = false;
+      connection.client.close().catch(() => {});
+    }
   };
 
   return {
     name: "rabbitmq",
     stats: () => ({ ...stats }),
 
-    async init(_context, self) {
+    async init(context, self) {
       const pid = self.pid;
+      const name = `beamish ${context.pipeline} producer ${context.index}`;
       const connection =
         options.connection !== undefined
           ? watchConnection(pid, driver.adopt(options.connection), false)
           : watchConnection(
               pid,
-              await connectWithRetry(CONNECTOR, address, () => driver.connect(options.url), {
+              await connectWithRetry(CONNECTOR, address, () => driver.connect(options.url, name), {
                 attempts: connect.attempts,
                 backoff: options.backoff,
                 retryable: driver.retryable,
@@ -429,6 +438,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
       if (!connection.owned) publishConnection({ connector: CONNECTOR, state: "up", address });
       const state: StageState = {
         pid,
+        name,
         connection,
         link,
         buffer: [],

@@ -140,7 +140,7 @@ export function parseNatsOptions(input: unknown): ParsedNatsOptions {
       new InvalidArgumentError({
         path: "servers",
         expected: "a server address or a non-empty array of them",
-        got: typeof raw === "string" ? printable(raw) : raw,
+        got: typeof raw === "string" && raw.length > 0 ? printable(raw) : raw,
       }),
     );
   }

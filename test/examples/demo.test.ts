@@ -1,7 +1,8 @@
 /**
- * `npm run demo` (examples/demo.ts, the same as `beamish demo`) run small, as a program: the
- * summary adds up, the malformed lines and only they fail, and the demo's own check (per-customer
- * order in the sink, every message acknowledged exactly once) passes.
+ * `npm run demo` (examples/demo.ts, the same as `beamish demo`) run small: once as a program,
+ * where the summary adds up, the malformed lines and only they fail, and the demo's own check
+ * (per-customer order in the sink, every message acknowledged exactly once) passes; then in
+ * process (`runCli`, a fresh runtime on the real clock) for the rate limit and `--input`.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -9,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { runInRuntime } from "beamish/testing";
+import { runCli } from "../../src/cli/cli.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -21,6 +24,29 @@ function demo(...args: string[]) {
   const context = `exit ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
   assert.doesNotMatch(run.stderr, /\[beamish\] process .* crashed/, context);
   return { ...run, context };
+}
+
+/** `beamish ...args` in process; no crash may be reported. */
+async function demoInProcess(args: string[], terminal?: { columns: number }) {
+  let stdout = "";
+  let stderr = "";
+  const { status, crashes } = await runInRuntime(
+    async ({ crashes }) => {
+      const status = await runCli(["demo", ...args], {
+        out: { write: (text: string) => (stdout += text) },
+        err: {
+          write: (text: string) => (stderr += text),
+          isTTY: terminal !== undefined,
+          ...(terminal && { columns: terminal.columns }),
+        },
+      });
+      return { status, crashes };
+    },
+    { clock: "real" },
+  );
+  const context = `exit ${status}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+  assert.deepEqual(crashes, [], context);
+  return { status, stdout, stderr, context };
 }
 
 /** The number after `label` in the summary (`succeeded      19,980` -> 19980). */
@@ -53,8 +79,8 @@ test("20,000 generated events, no rate limit: counts add up, malformed lines fai
   );
 });
 
-test("the rate limit sets the pace: 3,000 events at 2,000 msg/s take about 1.5 s", () => {
-  const run = demo("--events", "3000", "--rate", "2000", "--quiet");
+test("the rate limit sets the pace: 3,000 events at 2,000 msg/s take about 1.5 s", async () => {
+  const run = await demoInProcess(["--events", "3000", "--rate", "2000", "--quiet"]);
   assert.equal(run.status, 0, run.context);
   const done = /^done in ([\d.]+) s$/m.exec(run.stdout);
   assert.ok(done, run.context);
@@ -65,12 +91,13 @@ test("the rate limit sets the pace: 3,000 events at 2,000 msg/s take about 1.5 s
   assert.ok(figure(run.stdout, /messages\s+[\d,]+/) <= 2_000 * 1.1, run.stdout);
 });
 
-test("--input: a file of one's own, with blank lines, a line that is not JSON and a bad event", () => {
+const event = (id: number, customer: string, seq: number, kind = "view") =>
+  JSON.stringify({ id, kind, customer, seq, sku: "sku-1", qty: 1, price: 100 });
+
+test("--input: a file of one's own, with blank lines, a line that is not JSON and a bad event", async () => {
   const dir = mkdtempSync(join(tmpdir(), "beamish-demo-test-"));
   try {
     const path = join(dir, "events.ndjson");
-    const event = (id: number, customer: string, seq: number, kind = "view") =>
-      JSON.stringify({ id, kind, customer, seq, sku: "sku-1", qty: 1, price: 100 });
     writeFileSync(
       path,
       [
@@ -86,7 +113,7 @@ test("--input: a file of one's own, with blank lines, a line that is not JSON an
       ].join("\n"),
     );
     // Not quiet: the story on stdout, progress as plain lines on stderr (not a terminal).
-    const run = demo("--input", path, "--rate", "0");
+    const run = await demoInProcess(["--input", path, "--rate", "0"]);
     assert.equal(run.status, 0, run.context);
     assert.match(run.stdout, /^reading 7 lines from /m);
     assert.match(run.stdout, /^pipeline: fromNdjson \(no rate limit\)$/m);
@@ -98,6 +125,31 @@ test("--input: a file of one's own, with blank lines, a line that is not JSON an
     assert.match(run.stdout, /^check: passed: .*\(5 events, 4 customer streams\).*\(7 of 7\)$/m);
     assert.match(run.stderr, /100% {2}7 \/ 7 .*failed 2 {2}in flight 0/);
     assert.ok(!run.stderr.includes("\u001b["), "no terminal codes when stderr is not a terminal");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("on a terminal, the progress is redrawn in place and cut to the terminal's width", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "beamish-demo-test-"));
+  try {
+    const path = join(dir, "events.ndjson");
+    writeFileSync(path, `${event(1, "ann", 1)}\n${event(2, "bob", 1)}\n`);
+    const run = await demoInProcess(["--input", path], { columns: 50 });
+    assert.equal(run.status, 0, run.context);
+    // Each redraw goes back up over the two lines it drew before, clearing each line.
+    const esc = "\u001b";
+    assert.ok(run.stderr.includes(`${esc}[2A`), run.stderr);
+    const lines = run.stderr
+      .replaceAll(`${esc}[2A`, "")
+      .split(`\r${esc}[2K`)
+      .flatMap((chunk) => chunk.split("\n"))
+      .filter((line) => line !== "");
+    for (const line of lines) assert.ok(line.length <= 49, line);
+    assert.ok(
+      lines.some((line) => line.includes("100%")),
+      run.stderr,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -103,6 +103,11 @@ const chunkLines = 4096;
 export async function generateEvents(path: string, options: GenerateOptions): Promise<Generated> {
   const next = random(options.seed);
   const seqs = new Int32Array(options.customers);
+  const customerIds = Array.from(
+    { length: options.customers },
+    (_, n) => `c${String(n).padStart(5, "0")}`,
+  );
+  const skus = Array.from({ length: 5000 }, (_, n) => `sku-${String(n).padStart(4, "0")}`);
   const out = createWriteStream(path);
   const failed = once(out, "error").then(([error]) => {
     throw error;
@@ -115,10 +120,10 @@ export async function generateEvents(path: string, options: GenerateOptions): Pr
     const r = next();
     const n = Math.floor(r * r * options.customers);
     seqs[n] = (seqs[n] as number) + 1;
-    const customer = `c${String(n).padStart(5, "0")}`;
+    const customer = customerIds[n] as string;
     const roll = next();
     const kind: EventKind = roll < 0.05 ? "order" : roll < 0.2 ? "cart" : "view";
-    const sku = `sku-${String(Math.floor(next() * 5000)).padStart(4, "0")}`;
+    const sku = skus[Math.floor(next() * skus.length)] as string;
     const qty = kind === "view" ? 1 : 1 + Math.floor(next() * 3);
     const price = 199 + Math.floor(next() * 20000);
     let line = `{"id":${id},"kind":"${kind}","customer":"${customer}","seq":${seqs[n]},"sku":"${sku}","qty":${qty},"price":${price}}`;

@@ -3,7 +3,7 @@
  * shop pipeline with live counters on stderr, then prints a summary and checks, from outside the
  * pipeline, that per-customer order held and every message was acknowledged exactly once.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { access, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +62,13 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   };
   if (options.input !== undefined) await readable(options.input);
   const dir = await mkdtemp(join(tmpdir(), "beamish-demo-"));
+  // Ctrl-C ends the demo at once; the hundred-odd MB it wrote go with it.
+  const interrupted = () => {
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    output.err.write("\ninterrupted\n");
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
   try {
     let generated: Generated | undefined;
     let path: string;
@@ -86,6 +93,7 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
     if (options.keep) say(`kept the input and the sink's files in ${dir}`);
     return summary.passed ? 0 : 1;
   } finally {
+    process.off("SIGINT", interrupted);
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   }
 }
@@ -187,6 +195,7 @@ async function runPipeline(
         sample: () => ({ ...pipeline.stats(), lookups: context.directory.lookups }),
       });
   try {
+    // Every line read and acknowledged: the stop then has nothing left to drain.
     await source.done;
   } finally {
     await pipeline.stop();

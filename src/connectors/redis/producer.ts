@@ -64,8 +64,12 @@ interface Delivery {
   readonly deliveryCount: number;
 }
 
-/** A read, claim or recovery came back. */
+/**
+ * A read or recovery came back. It is sent to the stage and kept as the stage's `read`, so that
+ * a drain can take it before the message arrives; `taken` makes sure only one of them does.
+ */
 class Delivered {
+  taken = false;
   constructor(
     readonly origin: Origin,
     readonly deliveries: readonly Delivery[],
@@ -79,6 +83,7 @@ class ReadFailed {
 }
 
 class Claimed {
+  taken = false;
   constructor(
     readonly cursor: string,
     readonly deliveries: readonly Delivery[],
@@ -95,6 +100,8 @@ const CLAIM = Symbol("beamish.redis.claim");
 
 /** How long `terminate` waits for acknowledgements in flight before closing anyway. */
 const ACK_FLUSH_TIMEOUT = 5000;
+/** How long a drain waits for a claim in flight (a read in flight ends when its reader closes). */
+const DRAIN_WAIT = 1000;
 
 /** @internal One producer stage's state. */
 export interface StageState<T> {
@@ -105,7 +112,8 @@ export interface StageState<T> {
   demand: number;
   /** Read or claimed, not emitted yet (claims and recoveries may bring more than demanded). */
   buffer: Message<T>[];
-  reading: boolean;
+  /** The read in flight: its result also comes as a message. */
+  read: Promise<Delivered | ReadFailed> | undefined;
   /** Take back this consumer's own pending entries before the next read. */
   recover: boolean;
   /** The group is gone (NOGROUP): create it again before the next read. */
@@ -115,7 +123,8 @@ export interface StageState<T> {
   retryTimer: TimerRef | undefined;
   /** Stage 0 claims idle entries. */
   readonly claimer: boolean;
-  claiming: boolean;
+  /** The claim in flight: its result also comes as a message. */
+  claim: Promise<Claimed | ClaimFailed> | undefined;
   claimTimer: TimerRef | undefined;
   /** XAUTOCLAIM's cursor over the pending entries list. */
   cursor: string;
@@ -194,7 +203,10 @@ export function createRedisProducer<T>(
   };
 
   /** Buffers what came, skipping what this instance already holds. */
-  const intake = (state: StageState<T>, origin: Origin, deliveries: readonly Delivery[]) => {
+  const intake = (state: StageState<T>, origin: Origin, result: Delivered | Claimed) => {
+    if (result.taken) return;
+    result.taken = true;
+    const deliveries = result.deliveries;
     const { held } = state.session;
     let taken = 0;
     for (const delivery of deliveries) {
@@ -250,22 +262,20 @@ export function createRedisProducer<T>(
 
   /** Starts one read for what is demanded and not buffered; its result comes as a message. */
   const startRead = (state: StageState<T>): void => {
-    if (state.reading || state.draining || state.retryTimer !== undefined) return;
+    if (state.read !== undefined || state.draining || state.retryTimer !== undefined) return;
     const wanted = state.demand - state.buffer.length;
     if (wanted <= 0) return;
-    state.reading = true;
     const pid = state.self.pid;
     const recover = state.recover;
     const recreate = state.recreateGroup;
     state.recover = false;
     state.recreateGroup = false;
-    (async () => {
+    const read = (async () => {
       if (recreate) await state.session.client.createGroup(stream, group, config.startId);
       return recover ? recoverOwn(state, wanted) : readNew(state, wanted);
-    })().then(
-      (delivered) => send(pid, delivered),
-      (error: unknown) => send(pid, new ReadFailed(error)),
-    );
+    })().catch((error: unknown) => new ReadFailed(error));
+    state.read = read;
+    read.then((result) => send(pid, result));
   };
 
   const scheduleClaim = (state: StageState<T>, ms: number): void => {
@@ -276,15 +286,14 @@ export function createRedisProducer<T>(
   /** Claims entries idle longer than `minIdle` (XAUTOCLAIM), with their delivery counts. */
   const claim = (state: StageState<T>): void => {
     state.claimTimer = undefined;
-    if (state.draining || state.claiming) return;
+    if (state.draining || state.claim !== undefined) return;
     if (state.buffer.length >= config.claimBatch) {
       scheduleClaim(state, config.claimInterval);
       return;
     }
-    state.claiming = true;
     const pid = state.self.pid;
     const { client, held } = state.session;
-    (async () => {
+    const claimed = (async () => {
       const claimed = await client.autoClaim(
         stream,
         group,
@@ -309,10 +318,9 @@ export function createRedisProducer<T>(
         deliveries,
         claimed.entries.length + claimed.deleted >= config.claimBatch,
       );
-    })().then(
-      (result) => send(pid, result),
-      (error: unknown) => send(pid, new ClaimFailed(error)),
-    );
+    })().catch((error: unknown) => new ClaimFailed(error));
+    state.claim = claimed;
+    claimed.then((result) => send(pid, result));
   };
 
   const stopTimers = (state: StageState<T>): void => {
@@ -343,13 +351,13 @@ export function createRedisProducer<T>(
         reader,
         demand: 0,
         buffer: [],
-        reading: false,
+        read: undefined,
         recover: true,
         recreateGroup: false,
         failures: 0,
         retryTimer: undefined,
         claimer: context.index === 0,
-        claiming: false,
+        claim: undefined,
         claimTimer: undefined,
         cursor: "0-0",
         draining: false,
@@ -367,19 +375,19 @@ export function createRedisProducer<T>(
 
     handleInfo(message, state) {
       if (message instanceof Delivered) {
-        state.reading = false;
+        state.read = undefined;
         state.failures = 0;
         if (message.more) state.recover = true;
-        // Read after the drain began: not emitted, so not acknowledged; the entries stay
-        // pending and are claimed again after `minIdle`.
+        // Read after the drain took what it could: not emitted, so not acknowledged; the
+        // entries stay pending and are claimed again after `minIdle`.
         if (state.draining) return state;
-        intake(state, message.origin, message.deliveries);
+        intake(state, message.origin, message);
         const result = take(state);
         startRead(state);
         return result;
       }
       if (message instanceof ReadFailed) {
-        state.reading = false;
+        state.read = undefined;
         if (state.draining) return state;
         counters.readFailures++;
         state.failures++;
@@ -400,10 +408,10 @@ export function createRedisProducer<T>(
         return state;
       }
       if (message instanceof Claimed) {
-        state.claiming = false;
+        state.claim = undefined;
         state.cursor = message.cursor;
         if (state.draining) return state;
-        intake(state, "claimed", message.deliveries);
+        intake(state, "claimed", message);
         // A full batch in the middle of the list: more may be due at once.
         const more = message.full && message.cursor !== "0-0";
         scheduleClaim(state, more ? 0 : config.claimInterval);
@@ -412,7 +420,7 @@ export function createRedisProducer<T>(
         return result;
       }
       if (message instanceof ClaimFailed) {
-        state.claiming = false;
+        state.claim = undefined;
         if (state.draining) return state;
         counters.readFailures++;
         state.recover = true;
@@ -422,12 +430,24 @@ export function createRedisProducer<T>(
       return state;
     },
 
-    prepareForDraining(state) {
+    async prepareForDraining(state) {
       state.draining = true;
       stopTimers(state);
-      // Closing the reader now ends a blocked read: fewer entries delivered here after the
-      // drain began, which would wait `minIdle` before another instance claims them.
+      // Closing the reader ends a blocked read at once. A read or claim that already brought
+      // entries is taken now rather than left pending here until `minIdle` passes.
       state.reader.close();
+      const inFlight = [state.read, state.claim].filter((p) => p !== undefined);
+      if (inFlight.length > 0) {
+        const arrived: (Delivered | ReadFailed | Claimed | ClaimFailed)[] = [];
+        await bounded(
+          Promise.all(inFlight.map((p) => p.then((result) => arrived.push(result)))),
+          DRAIN_WAIT,
+        );
+        for (const result of arrived) {
+          if (result instanceof Delivered) intake(state, result.origin, result);
+          else if (result instanceof Claimed) intake(state, "claimed", result);
+        }
+      }
       const out = state.buffer;
       state.buffer = [];
       state.demand = 0;
@@ -443,14 +463,18 @@ export function createRedisProducer<T>(
   };
 }
 
-/** Waits for the acknowledgements in flight, at most {@link ACK_FLUSH_TIMEOUT} ms. */
-async function flush(session: Session): Promise<void> {
-  if (session.inFlight.size === 0) return;
+/** Waits for `promise`, at most `ms` of the runtime's clock. */
+async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
   const clock = currentRuntime().clock;
   let timer: unknown;
   const timeout = new Promise<void>((resolve) => {
-    timer = clock.setTimer(ACK_FLUSH_TIMEOUT, resolve);
+    timer = clock.setTimer(ms, resolve);
   });
-  await Promise.race([Promise.all(session.inFlight), timeout]);
+  await Promise.race([promise, timeout]);
   clock.clearTimer(timer);
+}
+
+/** Waits for the acknowledgements in flight, at most {@link ACK_FLUSH_TIMEOUT} ms. */
+async function flush(session: Session): Promise<void> {
+  if (session.inFlight.size > 0) await bounded(Promise.all(session.inFlight), ACK_FLUSH_TIMEOUT);
 }

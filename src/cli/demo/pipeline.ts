@@ -50,7 +50,7 @@ export interface ShopContext {
   readonly failures: Failures;
 }
 
-/** The pipeline's sizes; the demo's defaults are in `demoPipeline`'s caller. */
+/** What the shop pipeline is made of: its producer, its rate limit, its handlers' context. */
 export interface ShopPipelineOptions {
   readonly producer: ProducerDefinition<unknown>;
   /** Messages per second, 0 for no limit. */

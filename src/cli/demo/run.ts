@@ -103,12 +103,8 @@ async function readable(path: string): Promise<void> {
     await access(path);
     if (!(await stat(path)).isFile()) throw new Error("not a file");
   } catch (error) {
-    throw new InvalidArgumentError(
-      { path: "--input", expected: "a readable file", got: path },
-      {
-        cause: error,
-      },
-    );
+    const invalid = { path: "--input", expected: "a readable file", got: path };
+    throw new InvalidArgumentError(invalid, { cause: error });
   }
 }
 

@@ -1,0 +1,129 @@
+// broker-rabbitmq (BENCH.md): 50,000 JSON messages, published to a fresh queue before the clock
+// starts, consumed and acknowledged from RabbitMQ on 127.0.0.1:5672. beamish: a pipeline over
+// rabbitmqProducer (prefetch 500), processors (concurrency 2, a trivial transform), one batcher
+// (batchSize 100), acks grouped per batch. raw, the limit: one amqplib consumer with the same
+// prefetch, decoding and transform, acking every 100th delivery with `multiple`. Both connect
+// inside the timed part and stop once every message is acked and the channel closed.
+import { randomUUID } from "node:crypto";
+import amqp, { type Channel, type ConsumeMessage } from "amqplib";
+import { rabbitmqProducer } from "beamish/connectors/rabbitmq";
+import { type Message, Pipeline } from "beamish/pipeline";
+import { rate, workload } from "../workload.js";
+import { inFreshRuntime } from "./fresh-runtime.js";
+
+const URL = "amqp://guest:guest@127.0.0.1:5672";
+const N = 50_000;
+const PREFETCH = 500;
+const BATCH_SIZE = 100;
+const CONCURRENCY = 2;
+
+interface Payload {
+  id: number;
+  seen?: boolean;
+}
+
+/** Runs `timed` on a fresh queue holding N messages; the queue is deleted after. */
+async function withQueue(timed: (queue: string) => Promise<number>): Promise<number> {
+  const admin = await amqp.connect(URL);
+  const channel = await admin.createConfirmChannel();
+  const queue = `beamish-bench-${randomUUID().slice(0, 8)}`;
+  try {
+    await channel.assertQueue(queue, { durable: false });
+    for (let id = 0; id < N; id++) {
+      if (!channel.sendToQueue(queue, Buffer.from(JSON.stringify({ id })))) {
+        await new Promise((resolve) => channel.once("drain", resolve));
+      }
+    }
+    await channel.waitForConfirms();
+    const figure = await timed(queue);
+    const left = (await channel.checkQueue(queue)).messageCount;
+    if (left !== 0) throw new Error(`${left} messages left in the queue`);
+    return figure;
+  } finally {
+    await channel.deleteQueue(queue).catch(() => {});
+    await admin.close();
+  }
+}
+
+function check(count: number, sum: number): void {
+  const expected = (N * (N - 1)) / 2;
+  if (count !== N || sum !== expected) {
+    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
+  }
+}
+
+async function beamish(): Promise<number> {
+  return withQueue((queue) =>
+    inFreshRuntime(async () => {
+      let count = 0;
+      let sum = 0;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const producer = rabbitmqProducer<Payload>({ url: URL, queue, prefetch: PREFETCH });
+      const figure = await rate(N, async () => {
+        const pipeline = await Pipeline.start({
+          producer: { module: producer },
+          processors: { default: { concurrency: CONCURRENCY } },
+          batchers: { default: { batchSize: BATCH_SIZE } },
+          handleMessage: (_processor, message) => {
+            message.data.seen = true;
+            return message;
+          },
+          handleBatch: (_batcher, messages) => {
+            for (let i = 0; i < messages.length; i++) {
+              sum += ((messages[i] as Message<Payload>).data as Payload).id;
+            }
+            count += messages.length;
+            if (count === N) done();
+            return messages;
+          },
+        });
+        await finished;
+        await pipeline.stop();
+      });
+      check(count, sum);
+      if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
+      return figure;
+    }),
+  );
+}
+
+async function raw(): Promise<number> {
+  return withQueue(async (queue) => {
+    let count = 0;
+    let sum = 0;
+    const figure = await rate(N, async () => {
+      const connection = await amqp.connect(URL);
+      const channel: Channel = await connection.createChannel();
+      await channel.prefetch(PREFETCH);
+      let batch: Payload[] = [];
+      await new Promise<void>((resolve) => {
+        channel.consume(queue, (delivery: ConsumeMessage | null) => {
+          if (delivery === null) return;
+          const data = JSON.parse(delivery.content.toString("utf8")) as Payload;
+          data.seen = true;
+          batch.push(data);
+          if (batch.length < BATCH_SIZE) return;
+          for (let i = 0; i < batch.length; i++) sum += (batch[i] as Payload).id;
+          count += batch.length;
+          batch = [];
+          channel.ack(delivery, true);
+          if (count === N) resolve();
+        });
+      });
+      await channel.close();
+      await connection.close();
+    });
+    check(count, sum);
+    return figure;
+  });
+}
+
+export const brokerRabbitmq = workload({
+  name: "broker-rabbitmq",
+  unit: "msgs/s",
+  params: { n: N, prefetch: PREFETCH, batchSize: BATCH_SIZE, concurrency: CONCURRENCY },
+  impls: { beamish, raw },
+});

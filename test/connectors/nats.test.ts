@@ -518,13 +518,20 @@ describe("natsProducer in a pipeline", () => {
       assert.equal(server.openPulls, 1, "a pull waits for the rest of the demand");
       const stopping = pipeline.stop();
       await clock.advance(10);
-      fill(server, 2); // too late: the pull is closed
+      fill(server, 2); // too late: taken by the open pull, but not emitted
+      await until(clock, () => producer.stats().delivered === 5);
       slow.open();
       await until(clock, () => server.acked.length === 3);
       await stopping;
       assert.deepEqual(server.acked, [1, 2, 3]);
       assert.equal(server.openPulls, 0);
-      assert.equal(server.queue.length, 2, "the late ones are still on the server");
+      assert.equal(server.queue.length, 2, "the late ones were given back");
+      assert.equal(producer.stats().returned, 2);
+      assert.deepEqual(
+        server.deliveries.slice(3).map((d) => d.settled),
+        ["nak", "nak"],
+        "held while draining, given back once, at the end",
+      );
       assert.equal(server.unacked.size, 0);
       assert.equal(server.closes, 1);
       assert.deepEqual(crashes, []);

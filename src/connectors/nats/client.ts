@@ -51,7 +51,10 @@ export interface PullHandler {
 
 /** A pull request in progress. */
 export interface PullRequest {
-  /** Ends it: no more messages are taken for it; `end` follows. */
+  /**
+   * Ends it now; `end` follows. What the server already sent for it and has not arrived is
+   * dropped by the client, and held by the server until `ack_wait` runs out.
+   */
   stop(): void;
 }
 
@@ -66,7 +69,10 @@ export interface JetStreamClient {
   readonly maxAckPending: number;
   /** Asks for at most `batch` messages, waiting up to `expires` ms for them. */
   pull(batch: number, expires: number, handler: PullHandler): PullRequest;
-  /** Sends what was published (acks), then closes the connection unless the user gave it. */
+  /**
+   * Ends every open pull, sends what was published (acks), then closes the connection unless
+   * the user gave it.
+   */
   close(): Promise<void>;
 }
 

@@ -81,6 +81,8 @@ export function natsConnect(options: ParsedNatsOptions): JetStreamConnect {
       );
     }
     let closing = false;
+    /** How to end each open pull, for `close`. */
+    const pulls = new Set<() => void>();
     const statuses = nc.status();
     void (async () => {
       for await (const status of statuses) {
@@ -97,10 +99,11 @@ export function natsConnect(options: ParsedNatsOptions): JetStreamConnect {
     return {
       address,
       maxAckPending: info.config.max_ack_pending ?? options.maxAckPending,
-      pull: (batch, expires, handler) => pull(consumer, batch, expires, handler),
+      pull: (batch, expires, handler) => pull(consumer, pulls, batch, expires, handler),
       async close() {
         closing = true;
         (statuses as { stop?: () => void }).stop?.();
+        for (const close of pulls) close();
         if (nc.isClosed()) return;
         await flushWithin(nc, CLOSE_FLUSH_TIMEOUT);
         if (owned) await nc.close();
@@ -193,8 +196,10 @@ async function ensureConsumer(
   return info;
 }
 
+/** One fetch; `stop` ends it (what the server sent for it and did not arrive yet is lost). */
 function pull(
   consumer: Consumer,
+  open: Set<() => void>,
   batch: number,
   expires: number,
   handler: PullHandler,
@@ -203,13 +208,17 @@ function pull(
   let close: (() => void) | undefined;
   consumer.fetch({ max_messages: batch, expires }).then(
     async (messages) => {
-      close = () => void messages.close().catch(() => {});
-      if (stopped) close();
+      const end = () => void messages.close().catch(() => {});
+      close = end;
+      if (stopped) end();
+      open.add(end);
       try {
         for await (const message of messages) handler.message(message);
         handler.end();
       } catch (error) {
         handler.end(error);
+      } finally {
+        open.delete(end);
       }
     },
     (error: unknown) => handler.end(error),

@@ -206,16 +206,16 @@ export function createNatsProducer<T>(
       pull.remaining--;
       stage.requested--;
       shared.requested--;
-      // A pull resent by the client after a reconnection may bring more than was asked.
-      if (pull.remaining === 0) pull.request?.stop();
     }
-    if (stage.draining || stage.closed) {
+    if (stage.closed) {
       giveBack(delivery);
       return;
     }
     stats.unsettled++;
     stage.buffer.push(delivery);
-    if (!stage.signalled) {
+    // While draining, what a pull still brings is held, not emitted, and given back by
+    // `terminate`: given back now, it would come straight back to this stage's open pulls.
+    if (!stage.signalled && !stage.draining) {
       stage.signalled = true;
       send(stage.pid, READY);
     }
@@ -242,7 +242,6 @@ export function createNatsProducer<T>(
       message: (delivery) => receive(stage, pull, delivery),
       end: (error) => endPull(stage, pull, error),
     });
-    if (pull.remaining === 0 && !pull.ended) pull.request.stop();
   };
 
   /** Asks the server for what the pipeline demanded and no pull covers yet. */
@@ -319,8 +318,7 @@ export function createNatsProducer<T>(
     stage.tick = sendAfter(stage.pid, TICK, inProgressEvery as number);
   };
 
-  const stopPulls = (stage: Stage): void => {
-    for (const pull of stage.pulls) pull.request?.stop();
+  const cancelRetry = (stage: Stage): void => {
     if (stage.retry !== undefined) cancelTimer(stage.retry);
     stage.retry = undefined;
   };
@@ -365,17 +363,21 @@ export function createNatsProducer<T>(
     },
 
     prepareForDraining(stage) {
+      // No pull is started from now on. Open ones are left to end by themselves: closing one
+      // now would drop what the server already sent for it, held by the server until
+      // `ack_wait` runs out; `terminate` closes what is still open.
       stage.draining = true;
-      stopPulls(stage);
+      stage.demand = 0;
+      cancelRetry(stage);
       // What arrived goes through the pipeline before it stops, past demand if need be.
       const n = stage.buffer.length;
-      stage.demand = Math.max(0, stage.demand - n);
       return n === 0 ? stage : emit(take(stage, n), stage);
     },
 
     async terminate(_reason, stage) {
       stage.closed = true;
-      stopPulls(stage);
+      for (const pull of stage.pulls) pull.request?.stop();
+      cancelRetry(stage);
       if (stage.tick !== undefined) cancelTimer(stage.tick);
       // Never emitted: back to the server now rather than after `ack_wait`.
       stats.unsettled -= stage.buffer.length;

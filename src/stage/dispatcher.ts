@@ -80,6 +80,13 @@ export interface Dispatcher<T> {
    * when a dispatcher never frees demand this way: the producer then never calls it.
    */
   takeDemand?(): number;
+  /**
+   * Optional, for a dispatcher that queues events of its own (as the partition dispatcher
+   * does per partition): hold `message` (an info from `GenStage.syncInfo`/`asyncInfo`) until the
+   * events it holds now went out, then call `deliver(message)`. Without it, infos are delivered
+   * once the producer's buffer is through.
+   */
+  info?(message: unknown, deliver: (message: unknown) => void): void;
 }
 
 /** The empty array a dispatcher returns when every event went out: shared, never mutated. */

@@ -69,6 +69,23 @@ interface Partition<T> {
   readonly queue: Queue<T>;
   /** The events routed here by the dispatch in progress. */
   batch: T[];
+  /** Events taken from `queue` so far: positions in the queue for `markers`. */
+  taken: number;
+  /** Infos waiting for this partition's queue to drain up to `at`, oldest first. */
+  readonly markers: Marker[];
+}
+
+/** An info held until the events queued before it, in every partition, went out. */
+interface PendingInfo {
+  readonly message: unknown;
+  readonly deliver: (message: unknown) => void;
+  /** Partitions whose queued events have not all gone out yet. */
+  partitions: number;
+}
+
+interface Marker {
+  readonly at: number;
+  readonly info: PendingInfo;
 }
 
 /**
@@ -133,6 +150,8 @@ export class PartitionDispatcher<T> implements Dispatcher<T> {
         demand: 0,
         queue: new Queue<T>(),
         batch: [],
+        taken: 0,
+        markers: [],
       };
       this.partitions.set(name, partition);
       this.ordered.push(partition);
@@ -183,6 +202,8 @@ export class PartitionDispatcher<T> implements Dispatcher<T> {
       for (let i = 0; i < n; i++) out[i] = queue.shift() as T;
       subscriber.send(out);
       partition.demand += count - n;
+      partition.taken += n;
+      if (partition.markers.length > 0) this.release(partition);
     }
     const alreadyAsked = Math.min(this.pending, count);
     this.pending -= alreadyAsked;
@@ -208,6 +229,30 @@ export class PartitionDispatcher<T> implements Dispatcher<T> {
     }
     if (n === events.length) return NO_EVENTS;
     return events.slice(n);
+  }
+
+  /**
+   * Holds `message` until every event queued now, in every partition, went to its subscriber
+   * (GenStage's `PartitionDispatcher.info/2`), so that an info sent after events never
+   * overtakes them; delivers it at once when nothing is queued.
+   */
+  info(message: unknown, deliver: (message: unknown) => void): void {
+    const info: PendingInfo = { message, deliver, partitions: 0 };
+    for (const partition of this.ordered) {
+      if (partition.queue.length === 0) continue;
+      info.partitions++;
+      partition.markers.push({ at: partition.taken + partition.queue.length, info });
+    }
+    if (info.partitions === 0) deliver(message);
+  }
+
+  private release(partition: Partition<T>): void {
+    const markers = partition.markers;
+    while (markers.length > 0 && (markers[0] as Marker).at <= partition.taken) {
+      const { info } = markers.shift() as Marker;
+      info.partitions--;
+      if (info.partitions === 0) info.deliver(info.message);
+    }
   }
 
   /** Per partition: its subscriber's remaining demand and the events queued for it. */

@@ -59,18 +59,22 @@ export class ProducerCore {
     let demand = count;
     const buffer = this.buffer;
     while (demand > 0 && !buffer.empty) {
-      const events = buffer.take(demand, this.deliverInfo);
+      const events = buffer.take(demand, this.holdInfo);
       if (events.length === 0) break;
       demand -= events.length;
       const left = this.dispatcher.dispatch(events, events.length);
       if (this.freesDemand) this.collectFreed();
       if (left.length > 0) {
-        // The dispatcher placed fewer events than the demand it reported: keep them for later.
+        // The dispatcher placed fewer events than the demand it reported: keep them for later,
+        // with the infos that came after them still behind them.
         this.store(left);
+        for (const message of this.released) this.buffer.storeInfo(message);
+        this.released = [];
         break;
       }
     }
-    if (demand === 0 && !buffer.empty) buffer.take(0, this.deliverInfo);
+    if (demand === 0 && !buffer.empty) buffer.take(0, this.holdInfo);
+    if (this.released.length > 0) this.releaseInfos();
     return demand;
   }
 
@@ -108,10 +112,31 @@ export class ProducerCore {
     if (dropped > 0) publishDiscard(this.process.pid, dropped, this.buffer.keep);
   }
 
-  /** Queues `message` for `handleInfo` behind the events buffered now. */
+  /**
+   * Queues `message` for `handleInfo` behind the events buffered now, and behind those its
+   * dispatcher holds (see `Dispatcher.info`).
+   */
   info(message: unknown): void {
-    if (this.buffer.empty) this.process.deliver(message);
+    if (this.buffer.empty) this.routeInfo(message);
     else this.buffer.storeInfo(message);
+  }
+
+  /** Infos the buffer let through during `take`: routed once the events before them are dispatched. */
+  private released: unknown[] = [];
+
+  private readonly holdInfo = (message: unknown): void => {
+    this.released.push(message);
+  };
+
+  private releaseInfos(): void {
+    const infos = this.released;
+    this.released = [];
+    for (const message of infos) this.routeInfo(message);
+  }
+
+  private routeInfo(message: unknown): void {
+    if (this.dispatcher.info === undefined) this.process.deliver(message);
+    else this.dispatcher.info(message, this.deliverInfo);
   }
 
   private readonly deliverInfo = (message: unknown): void => {

@@ -281,8 +281,9 @@ export class StageActor implements Actor {
 
   private info(message: unknown, self: Process): Step {
     const core = this.stage.core;
-    if (core !== null) core.info(message);
-    else self.deliver(message);
+    // A producer-consumer's info also waits for the events it received and has not handled.
+    if (core !== null && !this.upstream.holdInfo(message)) core.info(message);
+    else if (core === null) self.deliver(message);
     return true;
   }
 }

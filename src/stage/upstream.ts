@@ -33,11 +33,16 @@ class Pending {
   ) {}
 }
 
+/** An info (`asyncInfo`) waiting behind the events received before it. */
+class PendingInfo {
+  constructor(readonly message: unknown) {}
+}
+
 /** @internal A stage's subscriptions to its producers, and the events they send. */
 export class Upstream {
   /** By subscription ref id. */
   readonly producers = new Map<number, ConsumerSide>();
-  private readonly queue = new Queue<Pending>(4);
+  private readonly queue = new Queue<Pending | PendingInfo>(4);
   private readonly handleEvents: AnyDefinition["handleEvents"];
 
   constructor(private readonly stage: StageCallbacks) {
@@ -105,16 +110,29 @@ export class Upstream {
     return true;
   }
 
+  /**
+   * Producer-consumer: holds `message` behind the events waiting for downstream demand (it then
+   * goes on behind what they become); false when none wait.
+   */
+  holdInfo(message: unknown): boolean {
+    if (this.queue.length === 0) return false;
+    this.queue.push(new PendingInfo(message));
+    return true;
+  }
+
   /** Producer-consumer: downstream demand came; handle the events waiting for it. */
   drain(self: Process): Step {
     const queue = this.queue;
     const core = this.stage.core as ProducerCore;
-    while (queue.length > 0 && core.downstream > 0) {
-      const head = queue.at(0) as Pending;
-      if (!head.side.active) {
+    while (queue.length > 0) {
+      const head = queue.at(0) as Pending | PendingInfo;
+      if (head instanceof PendingInfo) {
         queue.shift();
+        core.info(head.message);
         continue;
       }
+      if (core.downstream <= 0) break;
+      // Events received before their subscription ended are still handled: they were sent.
       const step = this.consume(head.side, head.events, head.offset, self, head);
       if (step === false) return false;
       if (step !== true) {

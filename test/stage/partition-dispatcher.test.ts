@@ -493,3 +493,28 @@ test(
     assert.ok(taken.cancel.reason.holder.equals(first));
   }),
 );
+
+test("info waits until every event queued before it, in every partition, went out", () => {
+  const d = new PartitionDispatcher<number>({
+    partitions: ["odd", "even"],
+    hash: (n) => (n % 2 ? "odd" : "even"),
+  });
+  const odd = probe<number>();
+  const even = probe<number>();
+  d.subscribe(odd, { partition: "odd" });
+  d.subscribe(even, { partition: "even" });
+  const delivered: unknown[] = [];
+  d.info("first", (m) => delivered.push(m));
+  assert.deepEqual(delivered, ["first"], "nothing queued: at once");
+  d.ask(1, odd);
+  d.ask(3, even);
+  d.dispatch([1, 3, 5, 2], 4); // 1 and 2 go out; 3 and 5 wait in "odd"
+  d.info("second", (m) => delivered.push(m));
+  assert.deepEqual(delivered, ["first"]);
+  d.ask(1, odd); // 3 goes; 5 is still queued before the info
+  assert.deepEqual(delivered, ["first"]);
+  d.ask(1, odd); // 5 goes
+  assert.deepEqual(delivered, ["first", "second"]);
+  assert.deepEqual(flat(odd), [1, 3, 5]);
+  assert.deepEqual(flat(even), [2]);
+});

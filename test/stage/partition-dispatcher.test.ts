@@ -504,12 +504,15 @@ test("info waits until every event queued before it, in every partition, went ou
   d.subscribe(odd, { partition: "odd" });
   d.subscribe(even, { partition: "even" });
   const delivered: unknown[] = [];
-  d.info("first", (m) => delivered.push(m));
+  const record = (m: unknown) => {
+    delivered.push(m);
+  };
+  d.info("first", record);
   assert.deepEqual(delivered, ["first"], "nothing queued: at once");
   d.ask(1, odd);
   d.ask(3, even);
   d.dispatch([1, 3, 5, 2], 4); // 1 and 2 go out; 3 and 5 wait in "odd"
-  d.info("second", (m) => delivered.push(m));
+  d.info("second", record);
   assert.deepEqual(delivered, ["first"]);
   d.ask(1, odd); // 3 goes; 5 is still queued before the info
   assert.deepEqual(delivered, ["first"]);

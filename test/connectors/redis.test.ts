@@ -65,7 +65,7 @@ class FakeRedis implements StreamClient {
 
   add(fields: Record<string, string>): string {
     const id = `${++this.sequence}-0`;
-    this.entries.push({ id, fields });
+    this.entries.push({ id, message: fields });
     for (const wake of [...this.waiting]) wake();
     return id;
   }
@@ -270,7 +270,7 @@ class FakeRedis implements StreamClient {
     );
     const list = this.deadLetters.get(target) ?? [];
     this.deadLetters.set(target, list);
-    for (const e of entries) list.push({ id: `${list.length + 1}-0`, fields: e.fields });
+    for (const e of entries) list.push({ id: `${list.length + 1}-0`, message: e.fields });
     const group = this.group(groupName);
     for (const e of entries) group.pending.delete(e.id);
   }
@@ -408,6 +408,7 @@ describe("redisProducer: reading and acknowledging", () => {
         stream: "s",
         deliveryCount: 1,
         redelivered: false,
+        fields: { n: "0" },
       });
       assert.deepEqual(first.data, { n: "0" });
       await pipeline.stop();
@@ -416,7 +417,7 @@ describe("redisProducer: reading and acknowledging", () => {
   );
 
   test(
-    "never emits more than demanded: a stream far ahead waits in Redis, not in the producer",
+    "never emits more than demanded, and reads ahead at most one demand's worth: the rest waits in Redis",
     withRuntime(async (t) => {
       const redis = new FakeRedis();
       redis.addMany(500);
@@ -424,19 +425,23 @@ describe("redisProducer: reading and acknowledging", () => {
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
+      let entered = 0;
       const producer = createRedisProducer<Fields>(config(), async () => redis);
       const pipeline = await Pipeline.start({
         producer: { module: producer },
         processors: { default: { concurrency: 1, maxDemand: 5 } },
         handleMessage: async (_p, message) => {
+          entered++;
           await gate;
           return message;
         },
       });
       await t.clock.advance(200);
-      // One processor asked for 5: that is all that left the stream.
-      assert.equal(producer.counters.delivered, 5);
-      assert.equal(redis.pendingIds().length, 5);
+      // One processor asked for 5: they were emitted, 5 more wait in the producer's buffer.
+      assert.equal(entered, 1, "the processor holds its 5, handling the first");
+      assert.equal(producer.counters.delivered, 10);
+      assert.equal(redis.pendingIds().length, 10);
+      assert.ok(redis.calls.filter((c) => c.command === "read").every((c) => c.args[2] === 5));
       release();
       await until(t.clock, () => producer.counters.acked === 500, "all acked");
       await pipeline.stop();
@@ -524,7 +529,7 @@ describe("redisProducer: failures", () => {
       await until(t.clock, () => producer.counters.deadLettered === 1, "dead-lettered");
       assert.equal(handled.filter((m) => m.metadata.id === poison).length, 3);
       assert.deepEqual(
-        redis.deadLetters.get("s:dead")?.map((e) => e.fields),
+        redis.deadLetters.get("s:dead")?.map((e) => e.message),
         [
           {
             n: "0",

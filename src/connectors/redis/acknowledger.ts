@@ -9,14 +9,25 @@ import { ackOptionsSchema, type ParsedFailurePolicy } from "./options.js";
 import type { Session } from "./session.js";
 import type { DeadLetter } from "./stream-client.js";
 
-/** A Redis message's `ackData`: what settling it needs, whatever the handlers did to it. */
-export interface RedisAckData {
+/**
+ * A Redis message's metadata, which is also its `ackData` (one object less per message): what
+ * settling it needs, whatever the handlers do to its data.
+ */
+// A type, not an interface: it must fit `Message.metadata`'s index signature.
+export type RedisMetadata = {
+  /** The entry's id. */
   readonly id: string;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly stream: string;
+  /** 1 for a first delivery, else how many times Redis delivered it, this one included. */
   readonly deliveryCount: number;
-  /** Set by `message.configureAck({ onFailure })`; else the producer's policy. */
-  readonly onFailure: ParsedFailurePolicy | undefined;
-}
+  /** `deliveryCount > 1`. */
+  readonly redelivered: boolean;
+  /** The entry's fields as read, before `decode`. */
+  readonly fields: Readonly<Record<string, string>>;
+};
+
+/** The `ackData` of a message: its metadata, and the policy `configureAck` gave it. */
+export type RedisAckData = RedisMetadata & { readonly onFailure?: ParsedFailurePolicy };
 
 /** Where the entries go, with their acknowledgement in one MULTI each. */
 export interface AckTarget {

@@ -104,6 +104,7 @@ export function redisProducer<T = Record<string, string>>(
         name: clientName(parsed.clientName, consumer, "main"),
         attempts: parsed.connect.attempts,
         backoff,
+        block: parsed.block,
       }),
   );
 }

@@ -20,6 +20,9 @@ import type {
 
 type Client = ReturnType<typeof createClient>;
 
+/** node-redis's own default: a command without a reply this long rejects. */
+const COMMAND_TIMEOUT = 5000;
+
 /** How to reach Redis: a URL, or a user's client to duplicate for the readers. */
 export interface NodeRedisOptions {
   readonly url: string | undefined;
@@ -28,7 +31,15 @@ export interface NodeRedisOptions {
   readonly name: string;
   readonly attempts: number;
   readonly backoff: Required<Backoff>;
+  /** Each read blocks this long (ms); a reader's commands time out only well after it. */
+  readonly block: number;
 }
+
+/**
+ * The client every connection is duplicated from. node-redis builds a client class for each
+ * `createClient` options object (100 ms and more on a busy machine); `duplicate` reuses it.
+ */
+let template: Client | undefined;
 
 // Deletes the consumer only if nothing is pending for it, in one atomic step.
 const REMOVE_IF_IDLE = `
@@ -54,20 +65,32 @@ function addressOf(options: NodeRedisOptions): string {
  * A client that reconnects with backoff and jitter once it has connected, and not before;
  * its drops and recoveries are published on the pipeline's connection channel.
  */
-function makeClient(options: NodeRedisOptions, name: string, address: string): Client {
+function makeClient(
+  options: NodeRedisOptions,
+  name: string,
+  address: string,
+  timeout: number,
+): Client {
   let connected = false;
   let up = false;
   const reconnectStrategy = (retries: number): number | false =>
     connected ? backoffDelay(retries, options.backoff) : false;
   const base = options.client;
+  // Replies as node-redis gives them by default (strings), whatever a user's client maps.
+  const commandOptions = { timeout };
+  if (base === undefined) template ??= createClient();
   const client = (
     base === undefined
-      ? createClient({ url: options.url ?? DEFAULT_URL, name, socket: { reconnectStrategy } })
+      ? (template as Client).duplicate({
+          url: options.url ?? DEFAULT_URL,
+          name,
+          socket: { reconnectStrategy },
+          commandOptions,
+        })
       : base.duplicate({
           name,
           socket: { ...base.options?.socket, reconnectStrategy },
-          // Replies as node-redis gives them by default (strings), whatever the user's mapping.
-          commandOptions: {},
+          commandOptions,
         })
   ) as Client;
   client.on("ready", () => {
@@ -84,12 +107,17 @@ function makeClient(options: NodeRedisOptions, name: string, address: string): C
   return client;
 }
 
-async function connect(options: NodeRedisOptions, name: string, address: string): Promise<Client> {
+async function connect(
+  options: NodeRedisOptions,
+  name: string,
+  address: string,
+  timeout: number,
+): Promise<Client> {
   return connectWithRetry(
     "redis",
     address,
     async () => {
-      const client = makeClient(options, name, address);
+      const client = makeClient(options, name, address, timeout);
       try {
         await client.connect();
         return client;
@@ -107,17 +135,11 @@ const close = async (client: Client): Promise<void> => {
   else if (client.isOpen) client.destroy();
 };
 
-type RawMessage = { id: unknown; message: unknown } | null;
+type RawMessage = StreamEntry | null;
 
-function toEntries(messages: readonly RawMessage[]): StreamEntry[] {
-  const entries: StreamEntry[] = [];
-  for (const m of messages) {
-    if (m !== null) {
-      entries.push({ id: String(m.id), fields: m.message as Record<string, string> });
-    }
-  }
-  return entries;
-}
+/** Claims answer `null` for entries deleted from the stream. */
+const present = (messages: readonly RawMessage[]): StreamEntry[] =>
+  messages.filter((m): m is StreamEntry => m !== null);
 
 function toPending(p: {
   id: unknown;
@@ -142,7 +164,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
   const address = addressOf(options);
   const own = options.client === undefined;
   const client: Client = own
-    ? await connect(options, options.name, address)
+    ? await connect(options, options.name, address, COMMAND_TIMEOUT)
     : ((options.client as AnyRedisClient).withTypeMapping({}) as unknown as Client);
 
   return {
@@ -155,7 +177,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
     },
 
     async openReader(name): Promise<StreamReader> {
-      const reader = await connect(options, name, address);
+      const reader = await connect(options, name, address, options.block + COMMAND_TIMEOUT);
       return {
         async read(stream, group, consumer, count, block) {
           const reply = await reader.xReadGroup(
@@ -165,7 +187,8 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
             { COUNT: count, BLOCK: block },
           );
           if (reply === null || reply.length === 0) return [];
-          return toEntries((reply[0] as { messages: RawMessage[] }).messages);
+          // With the default type mapping: string ids, fields as an object of strings.
+          return (reply[0] as { messages: StreamEntry[] }).messages;
         },
         close() {
           if (reader.isOpen) reader.destroy();
@@ -194,7 +217,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
 
     async claim(stream, group, consumer, minIdle, ids) {
       const reply = await client.xClaim(stream, group, consumer, minIdle, [...ids]);
-      return toEntries(reply as RawMessage[]);
+      return present(reply as RawMessage[]);
     },
 
     async autoClaim(stream, group, consumer, minIdle, cursor, count): Promise<AutoClaimed> {
@@ -203,7 +226,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
       });
       return {
         cursor: String(reply.nextId),
-        entries: toEntries(reply.messages as RawMessage[]),
+        entries: present(reply.messages as RawMessage[]),
         deleted: reply.deletedMessages.length,
       };
     },

@@ -24,8 +24,7 @@ import {
 } from "../../pipeline/index.js";
 import { GenStage } from "../../stage/index.js";
 import { backoffDelay } from "../reconnect.js";
-import type { RedisAckData } from "./acknowledger.js";
-import { redisAcknowledger } from "./acknowledger.js";
+import { type RedisMetadata, redisAcknowledger } from "./acknowledger.js";
 import { MalformedEntryError } from "./errors.js";
 import type { Decode, ParsedFailurePolicy } from "./options.js";
 import { newCounters, type RedisProducerCounters, Session } from "./session.js";
@@ -59,11 +58,6 @@ export interface RedisProducer<T> extends ProducerDefinition<T, StageState<T>> {
 /** How an entry came: its delivery count is 1 for a fresh read, else the broker's. */
 type Origin = "delivered" | "claimed" | "recovered";
 
-interface Delivery {
-  readonly entry: StreamEntry;
-  readonly deliveryCount: number;
-}
-
 /**
  * A read or recovery came back. It is sent to the stage and kept as the stage's `read`, so that
  * a drain can take it before the message arrives; `taken` makes sure only one of them does.
@@ -72,7 +66,9 @@ class Delivered {
   taken = false;
   constructor(
     readonly origin: Origin,
-    readonly deliveries: readonly Delivery[],
+    readonly entries: readonly StreamEntry[],
+    /** Each entry's delivery count; none: first deliveries. */
+    readonly counts: readonly number[] | undefined,
     /** The recovery filled its batch: more of this consumer's pending entries may be waiting. */
     readonly more = false,
   ) {}
@@ -86,7 +82,8 @@ class Claimed {
   taken = false;
   constructor(
     readonly cursor: string,
-    readonly deliveries: readonly Delivery[],
+    readonly entries: readonly StreamEntry[],
+    readonly counts: readonly number[],
     readonly full: boolean,
   ) {}
 }
@@ -110,6 +107,11 @@ export interface StageState<T> {
   readonly reader: StreamReader;
   /** Demanded and not emitted yet. */
   demand: number;
+  /**
+   * The most ever demanded at once (its processors' `concurrency x maxDemand`): reads fill the
+   * buffer up to it, so that the next entries are on their way while the last ones are handled.
+   */
+  prefetch: number;
   /** Read or claimed, not emitted yet (claims and recoveries may bring more than demanded). */
   buffer: Message<T>[];
   /** The read in flight: its result also comes as a message. */
@@ -180,23 +182,23 @@ export function createRedisProducer<T>(
     await session.client.close().catch(() => {});
   };
 
-  const toMessage = (delivery: Delivery, session: Session): Message<T> => {
-    const { entry, deliveryCount } = delivery;
-    const metadata = { id: entry.id, stream, deliveryCount, redelivered: deliveryCount > 1 };
-    const ackData: RedisAckData = {
+  const toMessage = (entry: StreamEntry, deliveryCount: number, session: Session): Message<T> => {
+    const fields = entry.message;
+    const metadata: RedisMetadata = {
       id: entry.id,
-      fields: entry.fields,
+      stream,
       deliveryCount,
-      onFailure: undefined,
+      redelivered: deliveryCount > 1,
+      fields,
     };
     const decode = config.decode;
     if (decode === undefined) {
-      return new Message(entry.fields as T, acknowledger, session, ackData, metadata);
+      return new Message(fields as T, acknowledger, session, metadata, metadata);
     }
     try {
-      return new Message(decode(entry.fields, entry.id), acknowledger, session, ackData, metadata);
+      return new Message(decode(fields, entry.id), acknowledger, session, metadata, metadata);
     } catch (error) {
-      return new Message(entry.fields as T, acknowledger, session, ackData, metadata).fail(
+      return new Message(fields as T, acknowledger, session, metadata, metadata).fail(
         new MalformedEntryError(stream, entry.id, error),
       );
     }
@@ -206,14 +208,16 @@ export function createRedisProducer<T>(
   const intake = (state: StageState<T>, origin: Origin, result: Delivered | Claimed) => {
     if (result.taken) return;
     result.taken = true;
-    const deliveries = result.deliveries;
+    const { entries, counts } = result;
     const { held } = state.session;
     let taken = 0;
-    for (const delivery of deliveries) {
-      const id = delivery.entry.id;
-      if (held.has(id)) continue;
-      held.add(id);
-      state.buffer.push(toMessage(delivery, state.session));
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as StreamEntry;
+      if (held.has(entry.id)) continue;
+      held.add(entry.id);
+      state.buffer.push(
+        toMessage(entry, counts === undefined ? 1 : (counts[i] as number), state.session),
+      );
       taken++;
     }
     counters[origin] += taken;
@@ -233,7 +237,7 @@ export function createRedisProducer<T>(
     const { client, held } = state.session;
     const pending = await client.pending(stream, group, wanted + held.size, consumer);
     const lost = pending.filter((p) => !held.has(p.id)).slice(0, wanted);
-    if (lost.length === 0) return new Delivered("recovered", []);
+    if (lost.length === 0) return new Delivered("recovered", [], undefined);
     // At most as idle as the least idle of them: one another instance claimed meanwhile (its
     // idle time reset) is left to it.
     const minIdle = Math.min(...lost.map((p) => p.idle));
@@ -245,25 +249,22 @@ export function createRedisProducer<T>(
       minIdle,
       lost.map((p) => p.id),
     );
-    const deliveries = entries.map((entry) => ({
-      entry,
-      deliveryCount: counts.get(entry.id) ?? 1,
-    }));
-    return new Delivered("recovered", deliveries, lost.length === wanted);
+    const deliveryCounts = entries.map((entry) => counts.get(entry.id) ?? 1);
+    return new Delivered("recovered", entries, deliveryCounts, lost.length === wanted);
   };
 
   const readNew = async (state: StageState<T>, wanted: number): Promise<Delivered> => {
     const entries = await state.reader.read(stream, group, consumer, wanted, config.block);
-    return new Delivered(
-      "delivered",
-      entries.map((entry) => ({ entry, deliveryCount: 1 })),
-    );
+    return new Delivered("delivered", entries, undefined);
   };
 
-  /** Starts one read for what is demanded and not buffered; its result comes as a message. */
+  /**
+   * Starts one read for what is demanded or prefetched and not buffered; its result comes as a
+   * message.
+   */
   const startRead = (state: StageState<T>): void => {
     if (state.read !== undefined || state.draining || state.retryTimer !== undefined) return;
-    const wanted = state.demand - state.buffer.length;
+    const wanted = Math.max(state.demand, state.prefetch) - state.buffer.length;
     if (wanted <= 0) return;
     const pid = state.self.pid;
     const recover = state.recover;
@@ -306,16 +307,19 @@ export function createRedisProducer<T>(
       const states = await Promise.all(
         fresh.map((entry) => client.pendingEntry(stream, group, entry.id)),
       );
-      const deliveries: Delivery[] = [];
+      const entries: StreamEntry[] = [];
+      const counts: number[] = [];
       fresh.forEach((entry, i) => {
         const pending = states[i];
         // No longer ours: acknowledged by its late first owner, or claimed by another instance.
         if (pending === undefined || pending.consumer !== consumer) return;
-        deliveries.push({ entry, deliveryCount: pending.deliveryCount });
+        entries.push(entry);
+        counts.push(pending.deliveryCount);
       });
       return new Claimed(
         claimed.cursor,
-        deliveries,
+        entries,
+        counts,
         claimed.entries.length + claimed.deleted >= config.claimBatch,
       );
     })().catch((error: unknown) => new ClaimFailed(error));
@@ -350,6 +354,7 @@ export function createRedisProducer<T>(
         session,
         reader,
         demand: 0,
+        prefetch: 0,
         buffer: [],
         read: undefined,
         recover: true,
@@ -368,6 +373,7 @@ export function createRedisProducer<T>(
 
     handleDemand(demand, state) {
       state.demand += demand;
+      if (state.demand > state.prefetch) state.prefetch = state.demand;
       const result = take(state);
       startRead(state);
       return result;

@@ -4,10 +4,13 @@
  * MULTI), so that the producer's logic can be read and tested without a server.
  */
 
-/** One stream entry: its id and its field-value pairs. */
+/**
+ * One stream entry: its id and its field-value pairs, in node-redis's shape so that replies pass
+ * through without a copy.
+ */
 export interface StreamEntry {
   readonly id: string;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly message: Readonly<Record<string, string>>;
 }
 
 /** One entry of a group's pending entries list (XPENDING's extended form). */

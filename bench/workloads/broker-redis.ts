@@ -1,0 +1,150 @@
+// broker-redis (BENCH.md): 50,000 entries `{ id }`, added to a fresh stream before the clock
+// starts, consumed and acknowledged through a consumer group of Redis on 127.0.0.1:6379.
+// beamish: a pipeline over redisProducer, processors (concurrency 2, maxDemand 50, a trivial
+// transform), one batcher (batchSize 100): XREADGROUP COUNT up to the demand, one XACK per
+// batch. raw, the limit: one node-redis client in a loop of XREADGROUP COUNT 100 and one XACK
+// per 100 entries (sent without waiting, ahead of the next read on the same connection), with the
+// same decoding and transform. Both connect inside the timed part (duplicating a client made
+// once per process, as the connector does: node-redis builds a client class per createClient)
+// and stop once every entry is acknowledged.
+import { randomUUID } from "node:crypto";
+import { redisProducer } from "beamish/connectors/redis";
+import { type Message, Pipeline } from "beamish/pipeline";
+import { createClient } from "redis";
+import { rate, workload } from "../workload.js";
+import { inFreshRuntime } from "./fresh-runtime.js";
+
+const URL = "redis://127.0.0.1:6379";
+const N = 50_000;
+const BATCH_SIZE = 100;
+const CONCURRENCY = 2;
+const MAX_DEMAND = 50;
+const GROUP = "bench";
+
+interface Payload {
+  id: number;
+  seen?: boolean;
+}
+
+const decode = (fields: Readonly<Record<string, string>>): Payload => ({ id: Number(fields.id) });
+
+/** Runs `timed` on a fresh stream holding N entries and its group; the stream is deleted after. */
+async function withStream(timed: (stream: string) => Promise<number>): Promise<number> {
+  const admin = createClient({ url: URL });
+  admin.on("error", () => {});
+  await admin.connect();
+  const stream = `beamish-bench:${randomUUID().slice(0, 8)}`;
+  try {
+    await admin.xGroupCreate(stream, GROUP, "0", { MKSTREAM: true });
+    for (let start = 0; start < N; start += 1000) {
+      const multi = admin.multi();
+      for (let id = start; id < Math.min(N, start + 1000); id++) {
+        multi.xAdd(stream, "*", { id: String(id) });
+      }
+      await multi.exec();
+    }
+    const figure = await timed(stream);
+    const { pending } = await admin.xPending(stream, GROUP);
+    const [group] = (await admin.xInfoGroups(stream)) as { lag?: unknown }[];
+    if (Number(pending) !== 0 || Number(group?.lag ?? 0) !== 0) {
+      throw new Error(`${pending} entries pending, ${String(group?.lag)} never read`);
+    }
+    return figure;
+  } finally {
+    await admin.del(stream).catch(() => {});
+    await admin.close();
+  }
+}
+
+function check(count: number, sum: number): void {
+  const expected = (N * (N - 1)) / 2;
+  if (count !== N || sum !== expected) {
+    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
+  }
+}
+
+async function beamish(): Promise<number> {
+  return withStream((stream) =>
+    inFreshRuntime(async () => {
+      let count = 0;
+      let sum = 0;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const producer = redisProducer<Payload>({ url: URL, stream, group: GROUP, decode });
+      const figure = await rate(N, async () => {
+        const pipeline = await Pipeline.start({
+          producer: { module: producer },
+          processors: { default: { concurrency: CONCURRENCY, maxDemand: MAX_DEMAND } },
+          batchers: { default: { batchSize: BATCH_SIZE } },
+          handleMessage: (_processor, message) => {
+            message.data.seen = true;
+            return message;
+          },
+          handleBatch: (_batcher, messages) => {
+            for (let i = 0; i < messages.length; i++) {
+              sum += ((messages[i] as Message<Payload>).data as Payload).id;
+            }
+            count += messages.length;
+            if (count === N) done();
+            return messages;
+          },
+        });
+        await finished;
+        // stop() waits for the last XACKs before closing the connection.
+        await pipeline.stop();
+      });
+      check(count, sum);
+      if (producer.counters.acked !== N) throw new Error(`acked ${producer.counters.acked}`);
+      return figure;
+    }),
+  );
+}
+
+let template: ReturnType<typeof createClient> | undefined;
+
+async function raw(): Promise<number> {
+  template ??= createClient({ url: URL });
+  const base = template;
+  return withStream(async (stream) => {
+    let count = 0;
+    let sum = 0;
+    const figure = await rate(N, async () => {
+      const client = base.duplicate();
+      client.on("error", () => {});
+      await client.connect();
+      const acks: Promise<number>[] = [];
+      while (count < N) {
+        const reply = await client.xReadGroup(
+          GROUP,
+          "raw",
+          { key: stream, id: ">" },
+          { COUNT: CONCURRENCY * MAX_DEMAND, BLOCK: 1000 },
+        );
+        const entries = reply?.[0]?.messages ?? [];
+        const ids = new Array<string>(entries.length);
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as { id: string; message: Record<string, string> };
+          const data = decode(entry.message);
+          data.seen = true;
+          sum += data.id;
+          ids[i] = entry.id;
+        }
+        count += entries.length;
+        if (ids.length > 0) acks.push(client.xAck(stream, GROUP, ids));
+      }
+      await Promise.all(acks);
+      await client.close();
+    });
+    check(count, sum);
+    return figure;
+  });
+}
+
+export const brokerRedis = workload({
+  name: "broker-redis",
+  unit: "msgs/s",
+  params: { n: N, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, maxDemand: MAX_DEMAND },
+  impls: { beamish, raw },
+});

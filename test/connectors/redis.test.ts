@@ -586,7 +586,7 @@ describe("redisProducer: failures", () => {
   );
 
   test(
-    "a malformed entry fails that message with MalformedEntryError; the others go on",
+    "a malformed entry fails that message with MalformedEntryError and is dropped, not retried; the others go on",
     withRuntime(async (t) => {
       const redis = new FakeRedis();
       redis.add({ body: '{"ok":1}' });
@@ -595,10 +595,7 @@ describe("redisProducer: failures", () => {
       const handledData: unknown[] = [];
       const failed: Message[] = [];
       const producer = createRedisProducer<{ ok: number }>(
-        config({
-          decode: (fields) => JSON.parse(fields.body ?? "") as { ok: number },
-          onFailure: "discard",
-        }),
+        config({ decode: (fields) => JSON.parse(fields.body ?? "") as { ok: number } }),
         async () => redis,
       );
       const pipeline = await Pipeline.start({
@@ -623,6 +620,33 @@ describe("redisProducer: failures", () => {
       assert.ok(reason instanceof MalformedEntryError);
       assert.equal(reason.id, bad);
       assert.match(reason.message, new RegExp(`^s entry ${bad} could not be decoded: SyntaxError`));
+      await pipeline.stop();
+      assertNoCrash(t);
+    }),
+  );
+  test(
+    "a malformed entry goes to the dead-letter stream at its first delivery",
+    withRuntime(async (t) => {
+      const redis = new FakeRedis();
+      redis.add({ body: "1" });
+      const bad = redis.add({ body: "{" });
+      const producer = createRedisProducer<number>(
+        config({
+          decode: (fields) => JSON.parse(fields.body ?? "") as number,
+          onFailure: { deadLetter: "s:dead", maxDeliveries: 5 },
+        }),
+        async () => redis,
+      );
+      const pipeline = await Pipeline.start({
+        producer: { module: producer },
+        processors: { default: { concurrency: 1 } },
+        handleMessage: (_p, message) => message,
+      });
+      await until(t.clock, () => producer.counters.deadLettered === 1, "dead-lettered");
+      const [dead] = redis.deadLetters.get("s:dead") ?? [];
+      assert.equal(dead?.message["dead-letter.id"], bad);
+      assert.match(String(dead?.message["dead-letter.reason"]), /could not be decoded/);
+      assert.equal(producer.counters.retried, 0);
       await pipeline.stop();
       assertNoCrash(t);
     }),

@@ -10,7 +10,9 @@ declare module "../../kernel/errors.js" {
 /**
  * A stream entry that `decode` could not turn into data. The message carrying it is failed
  * with this reason (its data is the entry's fields): it skips `handleMessage`, reaches
- * `handleFailed` and then the failure policy, and the rest of the stream goes on.
+ * `handleFailed`, and is then dead-lettered if `onFailure` has a dead-letter stream, else
+ * acknowledged and dropped (never retried: it would fail the same way). The rest of the stream
+ * goes on.
  *
  * @example
  * ```ts

@@ -24,7 +24,7 @@ import {
 } from "../../pipeline/index.js";
 import { GenStage } from "../../stage/index.js";
 import { backoffDelay } from "../reconnect.js";
-import { type RedisMetadata, redisAcknowledger } from "./acknowledger.js";
+import { type RedisAckData, type RedisMetadata, redisAcknowledger } from "./acknowledger.js";
 import { MalformedEntryError } from "./errors.js";
 import type { Decode, ParsedFailurePolicy } from "./options.js";
 import { newCounters, type RedisProducerCounters, Session } from "./session.js";
@@ -198,7 +198,17 @@ export function createRedisProducer<T>(
     try {
       return new Message(decode(fields, entry.id), acknowledger, session, metadata, metadata);
     } catch (error) {
-      return new Message(fields as T, acknowledger, session, metadata, metadata).fail(
+      // Another delivery would fail the same way: never "retry", dead-letter it at once if
+      // there is a dead-letter stream, else drop it.
+      const policy = config.onFailure;
+      const ackData: RedisAckData = {
+        ...metadata,
+        onFailure:
+          typeof policy === "object"
+            ? { deadLetter: policy.deadLetter, maxDeliveries: 1 }
+            : "discard",
+      };
+      return new Message(fields as T, acknowledger, session, ackData, metadata).fail(
         new MalformedEntryError(stream, entry.id, error),
       );
     }

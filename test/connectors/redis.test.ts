@@ -851,6 +851,73 @@ describe("redisProducer: start and stop", () => {
   );
 });
 
+describe("redisProducer: one stage driven by hand", () => {
+  test(
+    "a producer's only stage restarted: its pending entries taken back at once, its messages in flight acknowledged through the new connection",
+    withRuntime(async (t) => {
+      const redis = new FakeRedis();
+      redis.addMany(10);
+      // Each session its own connection to the one fake, refusing commands once closed.
+      const open = async (): Promise<StreamClient> => {
+        let closed = false;
+        return new Proxy(redis, {
+          get(target, key) {
+            if (key === "close") {
+              return async () => {
+                closed = true;
+              };
+            }
+            const value = Reflect.get(target, key);
+            if (typeof value !== "function") return value;
+            return (...args: unknown[]) =>
+              closed
+                ? Promise.reject(new Error("The client is closed"))
+                : value.apply(target, args);
+          },
+        });
+      };
+      const producer = createRedisProducer<Fields>(config({ minIdle: 60_000 }), open);
+      const context = { pipeline: "p", index: 0, concurrency: 1 };
+      const receive = () => t.self.receive({ timeout: 1000 });
+      const first = await producer.init(context, t.self);
+      producer.handleDemand(3, first, t.self);
+      // The recovery at start (nothing pending), then one read of 3.
+      let result = producer.handleInfo?.(await receive(), first, t.self);
+      assert.equal(result, first, "nothing recovered");
+      result = producer.handleInfo?.(await receive(), first, t.self);
+      const emitted = (result as unknown as { events: Message[] }).events;
+      assert.equal(emitted.length, 3);
+      // The read ahead fills the buffer (3 more), with no demand: nothing emitted.
+      assert.equal(producer.handleInfo?.(await receive(), first, t.self), first);
+      assert.equal(first.buffer.length, 3);
+      await producer.terminate?.("crash", first, t.self);
+      assert.equal(first.session.held.size, 3, "the emitted ones are still held");
+
+      const second = await producer.init(context, t.self);
+      producer.handleDemand(10, second, t.self);
+      result = producer.handleInfo?.(await receive(), second, t.self);
+      const recovered = (result as unknown as { events: Message[] }).events;
+      // The only stage: its session closed with it, and the new one holds nothing. The 3 it
+      // buffered are taken back at once, and so are the 3 it emitted (a crash may have lost
+      // them with the processors; if not, they are handled twice: at least once).
+      assert.deepEqual(
+        recovered.map((m) => m.metadata.deliveryCount),
+        [2, 2, 2, 2, 2, 2],
+        "taken back without waiting for minIdle",
+      );
+      assert.equal(producer.counters.recovered, 6);
+      // A message of the closed session is acknowledged through the open one.
+      const acknowledger = (emitted[0] as Message).acknowledger;
+      acknowledger.ack((emitted[0] as Message).ackRef, emitted, []);
+      await t.clock.advance(10);
+      assert.equal(redis.count("ack"), 1);
+      assert.equal(producer.counters.acked, 3);
+      assert.equal(producer.counters.ackFailures, 0);
+      await producer.terminate?.("normal", second, t.self);
+    }),
+  );
+});
+
 describe("redisProducer options", () => {
   const invalid = (options: unknown): string => {
     try {

@@ -405,6 +405,22 @@ describe("redisProducer against Redis", () => {
     ),
   );
 
+  test("a user's client that is not connected fails the start with what to do", async () => {
+    const producer = redisProducer({
+      client: createClient({ url: URL }),
+      stream: "never",
+      group: "g",
+    });
+    await assert.rejects(
+      Pipeline.start({
+        producer: { module: producer },
+        processors: { default: { concurrency: 1 } },
+        handleMessage: (_processor, message) => message,
+      }),
+      /invalid value for `client`: expected a connected node-redis client \(await client.connect\(\) first\)/,
+    );
+  });
+
   test("an unreachable server: BrokerConnectError after the attempts, with the address and no password", async () => {
     const producer = redisProducer({
       url: "redis://app:s3cret@127.0.0.1:1",

@@ -103,11 +103,17 @@ async function moveToDeadLetter(
  * The acknowledger of one producer's messages (their `ackRef` is its {@link Session}).
  * `configure` takes `{ onFailure }` for one message.
  */
-export function redisAcknowledger(target: AckTarget): Acknowledger<Session> {
+export function redisAcknowledger(
+  target: AckTarget,
+  current: () => Session | undefined,
+): Acknowledger<Session> {
   return {
     name: "redis",
-    ack(session, successful, failed) {
-      const held = session.held;
+    ack(ref, successful, failed) {
+      const held = ref.held;
+      // A message outliving its session (its producer stage restarted): XACK works from any
+      // connection, so it goes through the session now open.
+      const session = ref.closed ? (current() ?? ref) : ref;
       const counters = session.counters;
       const ids = new Array<string>(successful.length);
       for (let i = 0; i < successful.length; i++) {

@@ -31,6 +31,7 @@ import { openNodeRedis } from "./node-redis.js";
 import { parseRedisOptions, type RedisOptionsInput } from "./options.js";
 import { createRedisProducer, type RedisProducer } from "./producer.js";
 
+export type { RedisMetadata } from "./acknowledger.js";
 export { MalformedEntryError } from "./errors.js";
 export {
   type AnyRedisClient,

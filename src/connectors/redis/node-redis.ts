@@ -6,6 +6,7 @@
  * reject, and the producer retries them.
  */
 import { createClient } from "redis";
+import { InvalidArgumentError } from "../../kernel/index.js";
 import { publishConnection } from "../../pipeline/index.js";
 import { type Backoff, backoffDelay, connectWithRetry, redact } from "../reconnect.js";
 import { type AnyRedisClient, DEFAULT_URL } from "./options.js";
@@ -163,6 +164,13 @@ function toPending(p: {
 export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamClient> {
   const address = addressOf(options);
   const own = options.client === undefined;
+  if (!own && !options.client?.isOpen) {
+    throw new InvalidArgumentError({
+      path: "client",
+      expected: "a connected node-redis client (await client.connect() first)",
+      got: "a client that is not connected",
+    });
+  }
   const client: Client = own
     ? await connect(options, options.name, address, COMMAND_TIMEOUT)
     : ((options.client as AnyRedisClient).withTypeMapping({}) as unknown as Client);

@@ -146,12 +146,12 @@ export function createRedisProducer<T>(
 ): RedisProducer<T> {
   const { stream, group, consumer } = config;
   const counters = newCounters();
-  const acknowledger: Acknowledger<Session> = redisAcknowledger({
-    stream,
-    group,
-    onFailure: config.onFailure,
-  });
   let shared: Promise<Session> | undefined;
+  let live: Session | undefined;
+  const acknowledger: Acknowledger<Session> = redisAcknowledger(
+    { stream, group, onFailure: config.onFailure },
+    () => live,
+  );
 
   const acquire = (): Promise<Session> => {
     shared ??= (async () => {
@@ -162,7 +162,8 @@ export function createRedisProducer<T>(
         await client.close().catch(() => {});
         throw error;
       }
-      return new Session(client, counters);
+      live = new Session(client, counters);
+      return live;
     })();
     const current = shared;
     current.catch(() => {
@@ -175,6 +176,8 @@ export function createRedisProducer<T>(
     session.stages--;
     if (session.stages > 0) return;
     shared = undefined;
+    session.closed = true;
+    if (live === session) live = undefined;
     await flush(session);
     // A consumer with nothing pending is deleted, so that instances with generated names do not
     // pile up in the group; one with pending entries stays for XAUTOCLAIM to take them over.
@@ -474,6 +477,12 @@ export function createRedisProducer<T>(
       state.draining = true;
       stopTimers(state);
       state.reader.close();
+      // Never emitted: no longer held, so that a stage started in this one's place (after a
+      // crash) recovers them from this consumer's pending entries.
+      for (const message of state.buffer) {
+        state.session.held.delete((message.ackData as RedisMetadata).id);
+      }
+      state.buffer = [];
       await release(state.session);
     },
   };

@@ -62,6 +62,7 @@ export class Session {
   readonly inFlight = new Set<Promise<void>>();
   /** Producer stages using the session; the last one to terminate closes it. */
   stages = 0;
+  closed = false;
 
   constructor(
     readonly client: StreamClient,

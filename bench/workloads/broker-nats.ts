@@ -1,0 +1,153 @@
+// broker-nats (BENCH.md): 50,000 JSON messages, published to a fresh in-memory JetStream stream
+// before the clock starts, consumed from a durable pull consumer (max_ack_pending 1000) on
+// 127.0.0.1:4222 and acknowledged. beamish: a pipeline over natsProducer (pulls of at most 250),
+// processors (concurrency 2, maxDemand 250, a trivial transform), one batcher (batchSize 100),
+// acks per batch. raw, the limit: the client's own pull loop, `consumer.consume` with
+// max_messages 250 (it keeps pulls in flight and refills them), the same decoding and transform,
+// acking 100 messages at a time. Both connect inside the timed part and stop once every message
+// is acked; the consumer is checked empty after.
+import { randomUUID } from "node:crypto";
+import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { natsProducer } from "beamish/connectors/nats";
+import { type Message, Pipeline } from "beamish/pipeline";
+import { rate, workload } from "../workload.js";
+import { inFreshRuntime } from "./fresh-runtime.js";
+
+const SERVERS = "127.0.0.1:4222";
+const N = 50_000;
+const PULL = 250;
+const MAX_ACK_PENDING = 1000;
+const BATCH_SIZE = 100;
+const CONCURRENCY = 2;
+const CONSUMER = "bench";
+
+interface Payload {
+  id: number;
+  seen?: boolean;
+}
+
+/** Runs `timed` on a fresh stream holding N messages and its consumer; both deleted after. */
+async function withStream(timed: (stream: string) => Promise<number>): Promise<number> {
+  const nc = await connect({ servers: SERVERS });
+  const jsm = await jetstreamManager(nc);
+  const stream = `beamish_bench_${randomUUID().slice(0, 8)}`;
+  try {
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], storage: "memory" });
+    await jsm.consumers.add(stream, {
+      durable_name: CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      max_ack_pending: MAX_ACK_PENDING,
+    });
+    const js = jetstream(nc);
+    for (let id = 0; id < N; id += 1000) {
+      const acks = [];
+      for (let i = id; i < id + 1000; i++) {
+        acks.push(js.publish(`${stream}.ids`, JSON.stringify({ id: i })));
+      }
+      await Promise.all(acks);
+    }
+    const figure = await timed(stream);
+    const info = await jsm.consumers.info(stream, CONSUMER);
+    if (info.num_pending !== 0 || info.num_ack_pending !== 0) {
+      throw new Error(`${info.num_pending} pending, ${info.num_ack_pending} unacked`);
+    }
+    return figure;
+  } finally {
+    await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+  }
+}
+
+function check(count: number, sum: number): void {
+  const expected = (N * (N - 1)) / 2;
+  if (count !== N || sum !== expected) {
+    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
+  }
+}
+
+async function beamish(): Promise<number> {
+  return withStream((stream) =>
+    inFreshRuntime(async () => {
+      let count = 0;
+      let sum = 0;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const producer = natsProducer<Payload>({
+        servers: SERVERS,
+        stream,
+        consumer: CONSUMER,
+        maxBatch: PULL,
+      });
+      const figure = await rate(N, async () => {
+        const pipeline = await Pipeline.start({
+          producer: { module: producer },
+          processors: { default: { concurrency: CONCURRENCY, maxDemand: PULL } },
+          batchers: { default: { batchSize: BATCH_SIZE } },
+          handleMessage: (_processor, message) => {
+            message.data.seen = true;
+            return message;
+          },
+          handleBatch: (_batcher, messages) => {
+            for (let i = 0; i < messages.length; i++) {
+              sum += ((messages[i] as Message<Payload>).data as Payload).id;
+            }
+            count += messages.length;
+            if (count === N) done();
+            return messages;
+          },
+        });
+        await finished;
+        await pipeline.stop();
+      });
+      check(count, sum);
+      if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
+      return figure;
+    }),
+  );
+}
+
+async function raw(): Promise<number> {
+  return withStream(async (stream) => {
+    let count = 0;
+    let sum = 0;
+    const figure = await rate(N, async () => {
+      const nc = await connect({ servers: SERVERS });
+      const consumer = await jetstream(nc).consumers.get(stream, CONSUMER);
+      const messages = await consumer.consume({ max_messages: PULL });
+      let batch: JsMsg[] = [];
+      const decoder = new TextDecoder();
+      for await (const m of messages) {
+        const data = JSON.parse(decoder.decode(m.data)) as Payload;
+        data.seen = true;
+        sum += data.id;
+        batch.push(m);
+        if (batch.length < BATCH_SIZE) continue;
+        for (let i = 0; i < batch.length; i++) (batch[i] as JsMsg).ack();
+        count += batch.length;
+        batch = [];
+        if (count === N) break;
+      }
+      await messages.close();
+      await nc.flush();
+      await nc.close();
+    });
+    check(count, sum);
+    return figure;
+  });
+}
+
+export const brokerNats = workload({
+  name: "broker-nats",
+  unit: "msgs/s",
+  params: {
+    n: N,
+    pull: PULL,
+    maxAckPending: MAX_ACK_PENDING,
+    batchSize: BATCH_SIZE,
+    concurrency: CONCURRENCY,
+  },
+  impls: { beamish, raw },
+});

@@ -69,8 +69,10 @@ export class Process implements Self {
     id: number,
     body: ProcessBody | null,
     actor: Actor | null,
+    /** Another node's number makes this the local stand-in of a remote process (remote.ts). */
+    node: number = runtime.node,
   ) {
-    this.pid = new Pid(runtime.node, id, this);
+    this.pid = new Pid(node, id, this);
     this.body = body;
     this.actor = actor;
   }
@@ -500,7 +502,8 @@ export class Process implements Self {
       this.runtime.queueExitSignal(other, this.pid, reason);
   }
 
-  private addLink(other: Process): void {
+  // Protected: the stand-in of a remote process (remote.ts) tells its node about links.
+  protected addLink(other: Process): void {
     if (this.linkMany !== null) this.linkMany.add(other);
     else if (this.linkOne === null) this.linkOne = other;
     else if (this.linkOne !== other) {
@@ -509,7 +512,7 @@ export class Process implements Self {
     }
   }
 
-  private removeLink(other: Process): void {
+  protected removeLink(other: Process): void {
     if (this.linkMany !== null) this.linkMany.delete(other);
     else if (this.linkOne === other) this.linkOne = null;
   }

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { describeReason, type ExitReason, NameTakenError } from "./exit.js";
 import { Pid, Ref } from "./pid.js";
 import { type Actor, Process, type ProcessBody, type SpawnOptions } from "./process.js";
+import type { Transport } from "./remote.js";
 import { Scheduler } from "./scheduler.js";
 import { publishCrash, publishSpawn } from "./telemetry.js";
 
@@ -79,6 +80,11 @@ export class Runtime {
   private nextRef = 1;
   private readonly exitQueue: Array<{ target: Process; from: Pid; reason: ExitReason }> = [];
   private propagating = false;
+  /**
+   * Where pids of other nodes lead (`beamish/threads` installs one); with none, a pid of another
+   * node is a dead pid.
+   */
+  transport: Transport | null = null;
 
   constructor(options: RuntimeOptions = {}) {
     this.node = options.node ?? 0;
@@ -106,7 +112,11 @@ export class Runtime {
   /** @internal The live local process behind `pid`. */
   lookup(pid: Pid): Process | undefined {
     const process = pid.process;
-    return process !== undefined && process.runtime === this ? process : undefined;
+    if (process !== undefined) return process.runtime === this ? process : undefined;
+    // Only a dead or never-seen pid gets here: a live local one has `pid.process`.
+    return pid.node !== this.node && this.transport !== null
+      ? this.transport.remote(pid)
+      : undefined;
   }
 
   /** @internal */
@@ -162,6 +172,11 @@ export class Runtime {
 
   /** @internal Called once by an exiting process. */
   forget(process: Process): void {
+    // A remote process's stand-in was never in the live list.
+    if (process.pid.node !== this.node) {
+      process.pid.process = undefined;
+      return;
+    }
     if (process.prevLive !== null) process.prevLive.nextLive = process.nextLive;
     else if (this.liveHead === process) this.liveHead = process.nextLive;
     if (process.nextLive !== null) process.nextLive.prevLive = process.prevLive;

@@ -1,0 +1,72 @@
+/**
+ * The messages between the pool and its threads. Plain objects: each crosses by structured clone,
+ * and everything a thread needs to name a failure travels as data, rebuilt into the pool's error
+ * classes on the main thread.
+ */
+
+import type { TransferListItem } from "node:worker_threads";
+
+/** A task sent to a thread. */
+export interface TaskMessage {
+  readonly id: number;
+  /** A file URL. */
+  readonly module: string;
+  readonly exportName: string;
+  readonly args: readonly unknown[];
+}
+
+/** An Error as data: what a structured clone would lose (its class name, its own fields) kept. */
+export interface ErrorData {
+  readonly isError: true;
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly fields: Record<string, unknown>;
+}
+
+/** Why a task failed in its thread. */
+export type Failure =
+  | { readonly kind: "throw"; readonly error: ErrorData | unknown }
+  | { readonly kind: "notFound" }
+  | { readonly kind: "load"; readonly detail: string; readonly error: ErrorData | unknown }
+  | { readonly kind: "notFunction"; readonly got: string; readonly exports: readonly string[] }
+  | { readonly kind: "cloneResult"; readonly path: string; readonly valueType: string };
+
+/** A thread's answer to a task; `heap` (bytes used) only when the pool recycles on heap use. */
+export type ReplyMessage =
+  | { readonly id: number; readonly ok: true; readonly value: unknown; readonly heap?: number }
+  | { readonly id: number; readonly ok: false; readonly failure: Failure; readonly heap?: number };
+
+/** What a thread is started with. */
+export interface ThreadData {
+  /** Report the heap used after each task. */
+  readonly reportHeap: boolean;
+  /** The URL of `tsx/esm/api`, to register when a TypeScript module is asked for without a loader. */
+  readonly tsxApi: string | null;
+  /** The worker's entry module (file URL). */
+  readonly entry: string;
+}
+
+/** The first message of a thread: its entry module loaded, it takes tasks. */
+export const READY = "beamish.pool.ready";
+
+/** The key of a value returned with a transfer list (see `transfer`). */
+export const transferKey: unique symbol = Symbol.for("beamish.threads.transfer");
+
+/** Marks `value` to be sent with `transferList` moved rather than copied. */
+export interface Transfer<T> {
+  readonly [transferKey]: true;
+  readonly value: T;
+  readonly transferList: readonly TransferListItem[];
+}
+
+export function isTransfer(value: unknown): value is Transfer<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { [transferKey]?: unknown })[transferKey] === true
+  );
+}
+
+/** The global where the bootstrap leaves its TypeScript loader check for the entry module. */
+export const ensureTypeScriptKey = Symbol.for("beamish.threads.ensureTypeScript");

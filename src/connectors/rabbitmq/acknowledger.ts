@@ -7,7 +7,7 @@ import type { Acknowledger } from "../../pipeline/index.js";
 import { parseOptions } from "../../pipeline/index.js";
 import type { AmqpChannel } from "./client.js";
 import { ackOptionsSchema, type OnFailure } from "./options.js";
-import { type Disposition, TagWindow } from "./tag-window.js";
+import { type Disposition, type SendFrame, TagWindow } from "./tag-window.js";
 
 /** What a RabbitMQ producer did so far, over all its stages. */
 export interface RabbitmqStats {
@@ -58,29 +58,67 @@ export class ChannelLink {
   readonly window = new TagWindow();
   /** Consumer tags of the live consumers. */
   readonly consumers = new Set<string>();
+  private readonly send: SendFrame;
 
-  constructor(readonly channel: AmqpChannel) {}
+  constructor(
+    readonly channel: AmqpChannel,
+    private readonly stats: RabbitmqStats,
+  ) {
+    this.send = (kind, deliveryTag, multiple, count) => {
+      if (kind === "ack") channel.ack(deliveryTag, multiple);
+      else channel.nack(deliveryTag, multiple, kind === "requeue");
+      if (kind === "ack") stats.acked += count;
+      else if (kind === "requeue") stats.requeued += count;
+      else stats.rejected += count;
+    };
+  }
 
-  /** Delivered and not settled yet. */
+  /** Delivered and not settled with the broker yet (what fills the prefetch window). */
   get unsettled(): number {
     return this.delivered - this.window.settled;
   }
 
-  /** Settles the deliveries `codes` (see `TagWindow.encode`); false if the channel is gone. */
-  settle(codes: number[]): boolean {
-    if (!this.open) return false;
-    const channel = this.channel;
+  /** The window of the latest consumer: a quarter of it may wait for a gap to close. */
+  setPrefetch(prefetch: number): void {
+    this.window.maxHeld = Math.floor(prefetch / 4);
+  }
+
+  /**
+   * Settles the deliveries `codes` (see `TagWindow.encode`); `now` sends every frame at once
+   * (what is settled outside the pipeline). Counts them lost when the channel is gone.
+   */
+  settle(codes: readonly number[], now = false): void {
+    if (!this.open) {
+      this.stats.lost += codes.length;
+      return;
+    }
     try {
-      this.window.settle(codes, (kind, deliveryTag, multiple) => {
-        if (kind === "ack") channel.ack(deliveryTag, multiple);
-        else channel.nack(deliveryTag, multiple, kind === "requeue");
-      });
-      return true;
+      this.window.settle(codes, this.send);
+      if (now) this.window.flush(this.send);
     } catch {
       // The channel closed under us (its close event is on its way): the broker requeues.
-      this.open = false;
-      return false;
+      this.close();
     }
+  }
+
+  /** Sends what is held back (the channel is about to close). */
+  flush(): void {
+    if (!this.open) return;
+    try {
+      this.window.flush(this.send);
+    } catch {
+      this.close();
+    }
+  }
+
+  /**
+   * The channel is gone: what the pipeline finished and no frame settled (held back, or whose
+   * frame failed) cannot be acknowledged any more; the broker delivers it again.
+   */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.stats.lost += this.window.accepted - this.window.settled;
   }
 }
 
@@ -102,10 +140,7 @@ const tagOf = (data: AckData): number => (typeof data === "number" ? data : data
  * rejected per `onFailure` (the producer's, or the message's own from `configureAck`), in as
  * few frames as their delivery tags allow.
  */
-export function rabbitmqAcknowledger(
-  onFailure: OnFailure,
-  stats: RabbitmqStats,
-): Acknowledger<ChannelLink> {
+export function rabbitmqAcknowledger(onFailure: OnFailure): Acknowledger<ChannelLink> {
   return {
     name: "rabbitmq",
     ack(link, successful, failed) {
@@ -114,20 +149,12 @@ export function rabbitmqAcknowledger(
       for (let i = 0; i < successful.length; i++) {
         codes[i] = TagWindow.encode(tagOf(successful[i]?.ackData as AckData), "ack");
       }
-      let requeued = 0;
       for (let i = 0; i < failed.length; i++) {
         const data = failed[i]?.ackData as AckData;
         const kind: Disposition = typeof data === "number" ? onFailure : data.onFailure;
-        if (kind === "requeue") requeued++;
         codes[successful.length + i] = TagWindow.encode(tagOf(data), kind);
       }
-      if (!link.settle(codes)) {
-        stats.lost += total;
-        return;
-      }
-      stats.acked += successful.length;
-      stats.requeued += requeued;
-      stats.rejected += failed.length - requeued;
+      link.settle(codes);
     },
     configure(_link, ackData, options) {
       const parsed = parseOptions("message.configureAck", ackOptionsSchema, options);

@@ -111,7 +111,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
     options.declare === false ? undefined : options.declare === true ? {} : options.declare;
   const address = options.connection === undefined ? redact(options.url) : "given connection";
   const stats = emptyStats();
-  const acknowledger = rabbitmqAcknowledger(options.onFailure, stats);
+  const acknowledger = rabbitmqAcknowledger(options.onFailure);
   const decode = decoder<T>(options.decode);
 
   const down = (error: unknown) =>
@@ -130,16 +130,16 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
   /** Opens a channel on `connection` and gets the queue ready: declared or checked, bound. */
   const openLink = async (pid: Pid, connection: Connection): Promise<ChannelLink> => {
     const channel = await connection.client.openChannel();
-    const link = new ChannelLink(channel);
+    const link = new ChannelLink(channel, stats);
     channel.onClose((error) => {
       if (!link.open) return;
-      link.open = false;
+      link.close();
       send(pid, new ChannelLost(link, error));
     });
     try {
       await prepare(link);
     } catch (error) {
-      link.open = false;
+      link.close();
       channel.close().catch(() => {});
       throw error;
     }
@@ -157,7 +157,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
     stats.delivered++;
     if (state.draining || state.stopped) {
       // Not emitted once the drain began: back to the queue for whoever consumes next.
-      link.settle([TagWindow.encode(delivery.fields.deliveryTag, "requeue")]);
+      link.settle([TagWindow.encode(delivery.fields.deliveryTag, "requeue")], true);
       return;
     }
     state.buffer.push(delivery);
@@ -169,8 +169,10 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
 
   /** Starts a consumer with the current prefetch; its outcome comes back as messages. */
   const consume = async (state: StageState, link: ChannelLink): Promise<string> => {
-    await link.channel.prefetch(state.prefetch);
-    stats.prefetch = state.prefetch;
+    const prefetch = state.prefetch;
+    await link.channel.prefetch(prefetch);
+    stats.prefetch = prefetch;
+    link.setPrefetch(prefetch);
     let tag = "";
     tag = await link.channel.consume(
       queue,
@@ -330,7 +332,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
   };
 
   const closeQuietly = (link: ChannelLink, connection: Connection, closeConnection: boolean) => {
-    link.open = false;
+    link.close();
     link.channel.close().catch(() => {});
     if (closeConnection && connection.owned) {
       connection.open = false;
@@ -351,7 +353,7 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
   const onConnectionClosed = (state: StageState, connection: Connection, error: unknown) => {
     if (connection !== state.connection) return;
     if (state.link !== undefined) {
-      state.link.open = false;
+      state.link.close();
       onChannelLost(state, state.link, error);
     }
     state.connection = undefined;
@@ -389,7 +391,8 @@ export function createRabbitmqProducer<T>(input: unknown, driver: AmqpDriver): R
       // connection.close sent at once could reach the broker before the last acks. The
       // channel's close-ok comes back after the broker has taken every frame before it.
       if (link?.open) {
-        link.open = false;
+        link.flush();
+        link.close();
         await link.channel.close().catch(() => {});
       }
       if (connection === undefined) return;

@@ -1,8 +1,11 @@
 /**
  * @internal Which delivery tags of one channel are settled, and the fewest frames that settle
- * more. A `multiple` ack (or nack) settles every unsettled tag up to its own, so it is only safe
- * from the lowest unsettled tag on, over tags that are all in the group or settled already;
- * past the first gap each tag needs a frame of its own.
+ * more. A `multiple` ack (or nack) settles every unsettled tag up to its own, so it can only run
+ * from the lowest unsettled tag over tags that are all done. A done tag past a gap (a delivery
+ * still in the pipeline, usually in the other processor's chunk) is held back rather than sent
+ * alone: when the gap closes, one frame settles it with the rest. At most `maxHeld` wait so, so
+ * that a slow message never holds more than that part of the prefetch window; past it, the
+ * held tags go out one frame each.
  */
 
 /** What becomes of a delivery: acknowledged, requeued, or rejected without requeue. */
@@ -11,79 +14,88 @@ export type Disposition = "ack" | "requeue" | "reject";
 const KINDS: readonly Disposition[] = ["ack", "requeue", "reject"];
 const CODE: Readonly<Record<Disposition, number>> = { ack: 0, requeue: 1, reject: 2 };
 
-/** Where `settle` sends each frame. */
-export type SendFrame = (kind: Disposition, deliveryTag: number, multiple: boolean) => void;
+/** Where `settle` sends each frame; `count` is how many deliveries it settles. */
+export type SendFrame = (
+  kind: Disposition,
+  deliveryTag: number,
+  multiple: boolean,
+  count: number,
+) => void;
 
 export class TagWindow {
-  /** Every tag up to it is settled. Tags start at 1 on each channel. */
+  /** Every tag up to it is settled with the broker. Tags start at 1 on each channel. */
   private floor = 0;
-  /** Settled tags above `floor`. */
+  /** Tags above `floor` settled with the broker (a frame of their own). */
   private readonly ahead = new Set<number>();
-  /** Tags settled so far. */
+  /** Tags above `floor` done in the pipeline, their frame not sent yet: tag to kind code. */
+  private readonly held = new Map<number, number>();
+  /** Tags handed to `settle` so far (each once). */
+  accepted = 0;
+  /** Tags settled with the broker so far: their frame was sent. */
   settled = 0;
+  /** How many done tags may wait for a gap to close; 0 sends every frame at once. */
+  maxHeld = 0;
 
   /** Encodes a tag with its disposition, so that sorting the codes sorts by tag. */
   static encode(deliveryTag: number, kind: Disposition): number {
     return deliveryTag * 4 + CODE[kind];
   }
 
+  /** Done in the pipeline, not settled with the broker yet. */
+  get holding(): number {
+    return this.held.size;
+  }
+
   /**
-   * Settles the tags in `codes` (from `encode`; sorted here, in place), sending the frames that
-   * do it. A tag settled already is skipped: a second frame for it would close the channel.
+   * Settles the tags in `codes` (from `encode`), sending the frames that can go now. A tag
+   * settled (or held) already is skipped: a second frame for it would close the channel.
    */
-  settle(codes: number[], send: SendFrame): void {
-    const n = codes.length;
-    if (!isSorted(codes)) codes.sort((a, b) => a - b);
-    let i = 0;
-    while (i < n) {
+  settle(codes: readonly number[], send: SendFrame): void {
+    for (let i = 0; i < codes.length; i++) {
       const code = codes[i] as number;
       const tag = Math.floor(code / 4);
-      if (this.isSettled(tag)) {
-        i++;
-        continue;
-      }
-      if (tag !== this.floor + 1) break;
-      const kind = code % 4;
-      let last = tag;
-      let j = i + 1;
-      this.advance(tag);
-      while (j < n) {
-        const next = codes[j] as number;
-        const nextTag = Math.floor(next / 4);
-        if (next % 4 !== kind || nextTag !== this.floor + 1) break;
-        last = nextTag;
-        this.advance(nextTag);
-        j++;
-      }
-      this.settled += j - i;
-      send(KINDS[kind] as Disposition, last, j - i > 1);
-      i = j;
+      if (tag <= this.floor || this.ahead.has(tag) || this.held.has(tag)) continue;
+      this.held.set(tag, code % 4);
+      this.accepted++;
     }
-    for (; i < n; i++) {
-      const code = codes[i] as number;
-      const tag = Math.floor(code / 4);
-      if (this.isSettled(tag)) continue;
+    this.release(send);
+    if (this.held.size > this.maxHeld) this.flush(send);
+  }
+
+  /** Sends every held tag now, one frame each past the runs that can go together. */
+  flush(send: SendFrame): void {
+    this.release(send);
+    if (this.held.size === 0) return;
+    const tags = [...this.held.keys()].sort((a, b) => a - b);
+    for (const tag of tags) {
+      const kind = this.held.get(tag) as number;
+      this.held.delete(tag);
       this.ahead.add(tag);
+      send(KINDS[kind] as Disposition, tag, false, 1);
       this.settled++;
-      send(KINDS[code % 4] as Disposition, tag, false);
     }
   }
 
-  private isSettled(tag: number): boolean {
-    return tag <= this.floor || this.ahead.has(tag);
+  /** Sends the runs that start at the floor: one frame per run of one disposition. */
+  private release(send: SendFrame): void {
+    let next = this.floor + 1;
+    while (this.held.has(next)) {
+      const kind = this.held.get(next) as number;
+      let last = next;
+      let count = 0;
+      while (this.held.get(next) === kind) {
+        this.held.delete(next);
+        last = next;
+        count++;
+        this.floor = next;
+        next++;
+        while (this.ahead.delete(next)) {
+          this.floor = next;
+          next++;
+        }
+      }
+      send(KINDS[kind] as Disposition, last, count > 1, count);
+      this.settled += count;
+    }
   }
-
-  /** `tag` is `floor + 1` and now settled: moves the floor over it and the settled tags after it. */
-  private advance(tag: number): void {
-    this.floor = tag;
-    if (this.ahead.size === 0) return;
-    while (this.ahead.delete(this.floor + 1)) this.floor++;
-  }
-}
-
-function isSorted(codes: readonly number[]): boolean {
-  for (let i = 1; i < codes.length; i++) {
-    if ((codes[i - 1] as number) > (codes[i] as number)) return false;
-  }
-  return true;
 }

@@ -7,6 +7,7 @@ import {
   type Consumer,
   type ConsumerConfig,
   type ConsumerInfo,
+  type FetchMessages,
   JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamManager,
@@ -206,20 +207,18 @@ function pull(
 ): PullRequest {
   let stopped = false;
   let close: (() => void) | undefined;
-  consumer.fetch({ max_messages: batch, expires }).then(
+  // Messages are handed over as the client parses them (its `callback` mode), rather than
+  // through its async iterator: one promise less per message.
+  const options = { max_messages: batch, expires, callback: handler.message };
+  consumer.fetch(options as FetchMessages).then(
     async (messages) => {
       const end = () => void messages.close().catch(() => {});
       close = end;
       if (stopped) end();
       open.add(end);
-      try {
-        for await (const message of messages) handler.message(message);
-        handler.end();
-      } catch (error) {
-        handler.end(error);
-      } finally {
-        open.delete(end);
-      }
+      const error = await messages.closed();
+      open.delete(end);
+      handler.end(error === undefined || error === null ? undefined : error);
     },
     (error: unknown) => handler.end(error),
   );

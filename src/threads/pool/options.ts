@@ -13,12 +13,13 @@ import { parseOptions } from "../../pipeline/index.js";
 const integer = (expected: string, min: number) =>
   z.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
 const positiveInteger = integer("a positive integer", 1);
-const positiveIntegerOrInfinity = z.union([positiveInteger, z.literal(Number.POSITIVE_INFINITY)], {
+const isCount = (v: unknown): boolean =>
+  v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && (v as number) >= 1);
+// Custom checks rather than unions: a union reports only its closest branch's expectation.
+const positiveIntegerOrInfinity = z.custom<number>(isCount, {
   error: "a positive integer or Infinity",
 });
-const timeout = z.union([positiveInteger, z.literal(Number.POSITIVE_INFINITY)], {
-  error: "a positive integer (ms) or Infinity",
-});
+const timeout = z.custom<number>(isCount, { error: "a positive integer (ms) or Infinity" });
 const megabytes = z
   .number({ error: "a positive number (MB)" })
   .positive({ error: "a positive number (MB)" });
@@ -46,7 +47,7 @@ const isClock = (v: unknown): boolean =>
  * |---|---|---|---|
  * | `threads` | positive integer | the number of cores | worker threads, each running one task at a time |
  * | `maxQueue` | non-negative integer | `threads × 2` | tasks waiting for a thread, at most; past it, `run` waits for room before queueing (the caller waits, memory does not grow) |
- * | `taskTimeout` | positive integer (ms) or `Infinity` | `Infinity` | a task running longer is stopped: its thread is terminated and replaced, the caller gets `PoolTaskTimeoutError` |
+ * | `taskTimeout` | positive integer (ms) or `Infinity` | `Infinity` | a task running longer is stopped: its thread is terminated and replaced, the caller gets `PoolTaskTimeoutError`; counted from when the function starts (a thread's first load of a module is not counted) |
  * | `recycleAfter` | positive integer or `Infinity` | `Infinity` | a thread is replaced by a fresh one after this many tasks |
  * | `recycleHeapMb` | positive number (MB) | none | a thread whose heap in use passes this after a task is replaced by a fresh one |
  * | `maxHeapMb` | positive number (MB) | none | the hard heap limit of each thread (`resourceLimits.maxOldGenerationSizeMb`): a task that needs more fails with `PoolWorkerDiedError` (`reason: "outOfMemory"`) and its thread is replaced |

@@ -10,6 +10,7 @@
  */
 import type { TransferListItem } from "node:worker_threads";
 import { Queue } from "../../kernel/queue.js";
+import { entryUrl } from "./bootstrap.js";
 import { findUncloneable } from "./clone.js";
 import {
   PoolStoppedError,
@@ -108,6 +109,7 @@ export class PoolCore implements ThreadOwner {
         args,
         transfer,
         timeout,
+        key: `${module}#${exportName}`,
         signal,
         state: "waiting",
         thread: null,
@@ -226,7 +228,7 @@ export class PoolCore implements ThreadOwner {
 
   private startFailed(exitCode: number, error: unknown): void {
     const why = new ThreadModuleLoadError(
-      "the pool's thread entry",
+      entryUrl,
       error === undefined
         ? `the thread exited with code ${exitCode} while starting`
         : String((error as Error).message ?? error),
@@ -336,14 +338,25 @@ export class PoolCore implements ThreadOwner {
     job.thread = thread;
     thread.job = job;
     thread.worker.ref();
-    if (job.timeout !== Number.POSITIVE_INFINITY) {
-      job.timer = this.options.clock.setTimer(job.timeout, () => {
-        job.timer = undefined;
-        if (thread.job !== job) return;
-        this.settleError(job, new PoolTaskTimeoutError(job.module, job.exportName, job.timeout));
-        this.kill(thread);
-      });
-    }
+    // A function not loaded yet there: its timeout starts once the thread says it loaded.
+    if (thread.loaded.has(job.key)) this.startTimer(thread, job);
+  }
+
+  onStarted(thread: PoolThread, id: number): void {
+    const job = thread.job;
+    if (job === null || job.id !== id) return;
+    thread.loaded.add(job.key);
+    this.startTimer(thread, job);
+  }
+
+  private startTimer(thread: PoolThread, job: Job): void {
+    if (job.timeout === Number.POSITIVE_INFINITY) return;
+    job.timer = this.options.clock.setTimer(job.timeout, () => {
+      job.timer = undefined;
+      if (thread.job !== job) return;
+      this.settleError(job, new PoolTaskTimeoutError(job.module, job.exportName, job.timeout));
+      this.kill(thread);
+    });
   }
 
   /** Stops a thread in the middle of a job that no longer has a caller, and replaces it. */

@@ -37,6 +37,14 @@ export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly heap?: number }
   | { readonly id: number; readonly ok: false; readonly failure: Failure; readonly heap?: number };
 
+/**
+ * A thread loaded the module of task `id` (first use of that export there) and starts running
+ * it: the task's timeout counts from now, not from the load.
+ */
+export interface StartedMessage {
+  readonly started: number;
+}
+
 /** What a thread is started with. */
 export interface ThreadData {
   /** Report the heap used after each task. */

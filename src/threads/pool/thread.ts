@@ -6,7 +6,7 @@ import type { TransferListItem } from "node:worker_threads";
 import { Worker } from "node:worker_threads";
 import type { TimerHandle } from "../../kernel/clock.js";
 import { bootstrapSource, threadData } from "./bootstrap.js";
-import { READY, type ReplyMessage } from "./protocol.js";
+import { READY, type ReplyMessage, type StartedMessage } from "./protocol.js";
 
 /** A task between being accepted and being settled. */
 export interface Job {
@@ -16,6 +16,8 @@ export interface Job {
   readonly args: readonly unknown[];
   readonly transfer: readonly TransferListItem[] | undefined;
   readonly timeout: number;
+  /** `module#export`. */
+  readonly key: string;
   readonly signal: AbortSignal | undefined;
   state: "waiting" | "queued" | "running" | "done";
   thread: PoolThread | null;
@@ -29,6 +31,7 @@ export interface Job {
 export interface ThreadOwner {
   onReady(thread: PoolThread): void;
   onReply(thread: PoolThread, message: ReplyMessage): void;
+  onStarted(thread: PoolThread, id: number): void;
   /** The Worker exited; `expected` when the pool terminated it. */
   onExit(thread: PoolThread, exitCode: number, error: unknown): void;
 }
@@ -44,6 +47,8 @@ export class PoolThread {
   ready = false;
   job: Job | null = null;
   tasksDone = 0;
+  /** `module#export` keys this thread has loaded: their tasks' timeouts start at once. */
+  readonly loaded = new Set<string>();
   /** Heap in use after the last task, when the pool recycles on it. */
   heap = 0;
   /** Terminated by the pool (timeout, recycling, stop): its exit is no crash. */
@@ -62,10 +67,12 @@ export class PoolThread {
         ? {}
         : { resourceLimits: { maxOldGenerationSizeMb: settings.maxHeapMb } }),
     });
-    this.worker.on("message", (message: ReplyMessage | typeof READY) => {
+    this.worker.on("message", (message: ReplyMessage | StartedMessage | typeof READY) => {
       if (message === READY) {
         this.ready = true;
         this.owner.onReady(this);
+      } else if ("started" in message) {
+        this.owner.onStarted(this, message.started);
       } else {
         this.owner.onReply(this, message);
       }

@@ -16,6 +16,7 @@ import {
   isTransfer,
   READY,
   type ReplyMessage,
+  type StartedMessage,
   type TaskMessage,
   type ThreadData,
 } from "./protocol.js";
@@ -138,6 +139,7 @@ function failWith(id: number, e: unknown): void {
 async function runAsync(task: TaskMessage): Promise<void> {
   try {
     const fn = await load(task.module, task.exportName);
+    port?.postMessage({ started: task.id } satisfies StartedMessage);
     reply(task.id, await fn(...task.args));
   } catch (e) {
     failWith(task.id, e);

@@ -490,6 +490,43 @@ describe("natsProducer against NATS JetStream", () => {
   );
 
   test(
+    "a connection of the user's: used by two producer stages, left open at the end",
+    withRuntime(
+      async ({ crashes }) => {
+        const stream = streamName("own_connection");
+        const ids = await publishIds(stream, 300);
+        const own = await connect({ servers: `127.0.0.1:${PORT}`, name: "mine" });
+        try {
+          const ledger = new Ledger();
+          const producer = natsProducer<{ id: number }>({
+            connection: own,
+            stream,
+            consumer: "worker",
+          });
+          const pipeline = await Pipeline.start({
+            producer: { module: producer, concurrency: 2 },
+            processors: { default: { concurrency: 2 } },
+            handleMessage: (_processor, message) => {
+              ledger.add(message.data.id);
+              return message;
+            },
+          });
+          await until(() => ledger.unique === ids.length, 10_000, "every id handled");
+          await pipeline.stop();
+          assert.equal(own.isClosed(), false, "the producer never closes the user's connection");
+          assert.ok(await settled(stream, "worker"));
+          assert.equal(ledger.duplicates, 0);
+          assert.equal(producer.stats().acked, ids.length);
+          assert.deepEqual(crashes, []);
+        } finally {
+          await own.close();
+        }
+      },
+      { clock: "real" },
+    ),
+  );
+
+  test(
     "a missing stream fails the start; an existing consumer is bound as it is",
     withRuntime(
       async ({ crashes }) => {

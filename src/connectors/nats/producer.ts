@@ -388,7 +388,8 @@ export function createNatsProducer<T>(
       shared.client = undefined;
       shared.connecting = undefined;
       shared.connected = false;
-      await client.close();
+      // Nothing more can be done for a connection that fails to close.
+      await client.close().catch(() => {});
     },
   };
 }

@@ -9,7 +9,14 @@ import type { AmqpChannel } from "./client.js";
 import { ackOptionsSchema, type OnFailure } from "./options.js";
 import { type Disposition, type SendFrame, TagWindow } from "./tag-window.js";
 
-/** What a RabbitMQ producer did so far, over all its stages. */
+/**
+ * What a RabbitMQ producer did so far, over all its stages.
+ *
+ * @example
+ * ```ts
+ * const { acked, lost, reconnections } = orders.stats();
+ * ```
+ */
 export interface RabbitmqStats {
   /** Deliveries received from the broker. */
   delivered: number;

@@ -4,7 +4,14 @@
  * client hands its deliveries over without copying them.
  */
 
-/** One delivery of `basic.consume`, as amqplib gives it. */
+/**
+ * One delivery of `basic.consume`, as amqplib gives it: what a `decode` function gets.
+ *
+ * @example
+ * ```ts
+ * rabbitmqProducer({ queue: "logs", decode: (content, delivery) => ({ line: content.toString(), key: delivery.fields.routingKey }) })
+ * ```
+ */
 export interface Delivery {
   readonly content: Buffer;
   readonly fields: {

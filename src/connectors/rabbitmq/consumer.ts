@@ -9,7 +9,14 @@ import type { Delivery } from "./client.js";
 import { ConsumerCancelled, type Context, READY, type StageState } from "./stage.js";
 import { TagWindow } from "./tag-window.js";
 
-/** The adaptive prefetch never grows past this; a fixed `prefetch` may go up to 65535. */
+/**
+ * The adaptive prefetch never grows past this; a fixed `prefetch` may go up to 65535.
+ *
+ * @example
+ * ```ts
+ * rabbitmqProducer({ queue: "big-batches", prefetch: 2 * AUTO_PREFETCH_MAX });
+ * ```
+ */
 export const AUTO_PREFETCH_MAX = 1000;
 const AUTO_PREFETCH_MIN = 10;
 

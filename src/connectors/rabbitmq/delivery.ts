@@ -15,6 +15,11 @@ import type { ParsedOptions } from "./options.js";
  * `x-delivery-count` header (the earlier ones, so the count is the header plus one); on other
  * queues the broker only says whether the delivery is a redelivery, so the count is 2 for any
  * redelivery.
+ *
+ * @example
+ * ```ts
+ * const { deliveryCount, routingKey } = message.metadata as RabbitmqMetadata;
+ * ```
  */
 export type RabbitmqMetadata = {
   readonly deliveryTag: number;

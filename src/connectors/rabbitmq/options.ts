@@ -63,6 +63,11 @@ const isChannelModel = (v: unknown) =>
  * | `decode` | `"json"`, `"text"`, `"raw"` or `(content: Buffer, delivery) => T` | `"json"` | turns a body into `message.data`; a throw fails that message, which is rejected |
  * | `connect.attempts` | positive integer | `3` | connection attempts at start before `BrokerConnectError` |
  * | `connect.backoff` | `{ min, max }` (ms) | `{ min: 100, max: 5000 }` | the wait between attempts, with full jitter; also between reconnections |
+ *
+ * @example
+ * ```ts
+ * rabbitmqSchema.shape.onFailure.parse(undefined); // "requeue"
+ * ```
  */
 export const rabbitmqSchema = options({
   queue: z.string({ error: "a queue name" }).min(1, { error: "a queue name" }),
@@ -94,10 +99,20 @@ export const rabbitmqSchema = options({
   }).default({ attempts: 3, backoff: {} }),
 });
 
-/** What a failed message becomes: requeued for another delivery, or rejected (dead-lettered if the queue has a dead-letter exchange). */
+/**
+ * What a failed message becomes: requeued for another delivery, or rejected (dead-lettered if
+ * the queue has a dead-letter exchange). @example `message.configureAck({ onFailure: "reject" })`
+ */
 export type OnFailure = "requeue" | "reject";
 
-/** `rabbitmqProducer`'s options; see {@link rabbitmqSchema} for each one and its default. */
+/**
+ * `rabbitmqProducer`'s options; see {@link rabbitmqSchema} for each one and its default.
+ *
+ * @example
+ * ```ts
+ * const options: RabbitmqProducerOptions = { queue: "orders", declare: { durable: true } };
+ * ```
+ */
 export type RabbitmqProducerOptions<T = unknown> = Omit<
   z.input<typeof rabbitmqSchema>,
   "decode" | "connection" | "url"

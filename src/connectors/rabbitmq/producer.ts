@@ -32,7 +32,16 @@ import {
 
 export { AUTO_PREFETCH_MAX } from "./consumer.js";
 
-/** A RabbitMQ producer: a pipeline's `producer.module`, with its counters. */
+/**
+ * A RabbitMQ producer: a pipeline's `producer.module`, with its counters.
+ *
+ * @example
+ * ```ts
+ * const orders: RabbitmqProducer<Order> = rabbitmqProducer<Order>({ queue: "orders" });
+ * await Pipeline.start({ producer: { module: orders }, ... });
+ * console.log(orders.stats().acked);
+ * ```
+ */
 export interface RabbitmqProducer<T = unknown> extends ProducerDefinition<T, StageState> {
   /** What the producer did so far, over all its stages (a copy). */
   stats(): RabbitmqStats;

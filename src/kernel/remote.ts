@@ -21,6 +21,8 @@ import type { Runtime } from "./runtime.js";
  *   remote: (pid) => stubs.get(pid) ?? newStub(pid),
  *   send: (to, message) => outbox(to.node).push(to.id, message),
  *   exitSignal: (from, to, reason, viaLink) => outbox(to.node).pushExit(from, to, reason, viaLink),
+ *   link: (local, to) => outbox(to.node).pushLink(local, to),
+ *   unlink: (local, to) => outbox(to.node).pushUnlink(local, to),
  * };
  * ```
  */
@@ -31,6 +33,10 @@ export interface Transport {
   send(to: Pid, message: unknown): void;
   /** Sends an exit signal from `from` to `to` on its node (see `Process.exitSignal`). */
   exitSignal(from: Pid, to: Pid, reason: ExitReason, viaLink: boolean): void;
+  /** `local` linked itself to the remote `to`: its node records the link too. */
+  link(local: Pid, to: Pid): void;
+  /** `local` and the remote `to` are no longer linked. */
+  unlink(local: Pid, to: Pid): void;
 }
 
 /**
@@ -54,6 +60,16 @@ export class RemoteProcess extends Process {
 
   override exitSignal(from: Pid, reason: ExitReason, viaLink: boolean): void {
     if (this.alive) this.transport.exitSignal(from, this.pid, reason, viaLink);
+  }
+
+  protected override addLink(other: Process): void {
+    super.addLink(other);
+    this.transport.link(other.pid, this.pid);
+  }
+
+  protected override removeLink(other: Process): void {
+    super.removeLink(other);
+    this.transport.unlink(other.pid, this.pid);
   }
 
   /** The real process exited (or its node went down): links, monitors and calls learn `reason`. */

@@ -1,0 +1,17 @@
+/**
+ * `beamish/threads`: worker-thread nodes. The main thread and its workers form a local cluster;
+ * a pid carries its node, and send, links, monitors, exit signals and GenServer calls work
+ * across threads as they do on one. Code to run on another thread is named by module path and
+ * export, never by closure.
+ */
+export { Cluster, type ClusterOptions } from "./cluster.js";
+export { NotCloneableError } from "./codec.js";
+export { NoClusterError, SpawnError } from "./errors.js";
+export { NOCONNECTION } from "./node.js";
+export {
+  type SpawnOnOptions,
+  spawnLinkOn,
+  spawnOn,
+  startLinkOn,
+  startOn,
+} from "./spawn.js";

@@ -22,6 +22,7 @@ const modules: Record<string, string> = {
   "broker-rabbitmq": "broker-rabbitmq",
   "broker-nats": "broker-nats",
   "broker-redis": "broker-redis",
+  "threads-cpu": "threads-cpu",
 };
 
 /** Names of every workload, in the order `npm run bench` runs them. */

@@ -1,0 +1,82 @@
+// threads-cpu (BENCH.md): a CPU-bound function (an integer hash, a few ms per item) over many
+// items on every core through beamish's CPU pool, against the same function in a loop on the
+// main thread (what one thread can do) and against Piscina with as many threads (what a user
+// would pick instead). Every implementation runs the same plain JavaScript module; each creates
+// its pool once per process, so the warm-up repetition absorbs thread start-up.
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import { CpuPool } from "../../src/threads/pool/index.js";
+import { rate, workload } from "../workload.js";
+import { work } from "./threads-cpu-worker.mjs";
+
+const ITEMS = 400;
+const THREADS = availableParallelism();
+const workerModule = new URL("./threads-cpu-worker.mjs", import.meta.url);
+
+const items = Array.from({ length: ITEMS }, (_, i) => i);
+
+let expected: number | undefined;
+/** The sum of every item's hash, computed once per process outside the timed runs. */
+function expectedSum(): number {
+  if (expected === undefined) {
+    expected = 0;
+    for (const i of items) expected += work(i);
+  }
+  return expected;
+}
+
+function check(label: string, got: number): void {
+  const want = expectedSum();
+  if (got !== want) throw new Error(`${label}: got ${got}, expected ${want}`);
+}
+
+let pool: Promise<CpuPool> | undefined;
+let piscina: Piscina | undefined;
+
+export const threadsCpu = workload({
+  name: "threads-cpu",
+  unit: "ops/s",
+  params: { n: ITEMS, threads: THREADS, roundsPerItem: 400_000 },
+  impls: {
+    beamish: async () => {
+      expectedSum();
+      pool ??= CpuPool.start({ threads: THREADS });
+      const cpu = await pool;
+      return rate(ITEMS, async () => {
+        let sum = 0;
+        // Two items per thread in flight: a thread finds its next item queued when it answers.
+        for await (const r of cpu.asyncStream<number, number>(items, workerModule, "work", {
+          maxConcurrency: THREADS * 2,
+        })) {
+          if (r.status !== "ok") throw r.reason;
+          sum += r.value;
+        }
+        check("beamish", sum);
+      });
+    },
+    "single-thread": async () => {
+      expectedSum();
+      return rate(ITEMS, () => {
+        let sum = 0;
+        for (const i of items) sum += work(i);
+        check("single-thread", sum);
+      });
+    },
+    piscina: async () => {
+      expectedSum();
+      piscina ??= new Piscina({
+        filename: workerModule.href,
+        name: "work",
+        minThreads: THREADS,
+        maxThreads: THREADS,
+      });
+      const p = piscina;
+      return rate(ITEMS, async () => {
+        const values = (await Promise.all(items.map((i) => p.run(i)))) as number[];
+        let sum = 0;
+        for (const v of values) sum += v;
+        check("piscina", sum);
+      });
+    },
+  },
+});

@@ -116,6 +116,8 @@ export class FakeJetStream {
   readonly delayed: Stored[] = [];
   deliverySequence = 0;
   maxAckPending: number;
+  /** The consumer's `ack_wait` in ms, as the client reports it (the fake does not enforce it). */
+  ackWait: number;
   connected = true;
   closed = false;
   closes = 0;
@@ -128,8 +130,9 @@ export class FakeJetStream {
   private readonly pulls: OpenPull[] = [];
   private onChange: ((change: ConnectionChange, error?: unknown) => void) | undefined;
 
-  constructor(options: { maxAckPending?: number } = {}) {
+  constructor(options: { maxAckPending?: number; ackWait?: number } = {}) {
     this.maxAckPending = options.maxAckPending ?? 1000;
+    this.ackWait = options.ackWait ?? 30_000;
   }
 
   publish(
@@ -170,6 +173,7 @@ export class FakeJetStream {
     const client: JetStreamClient = {
       address: "nats://127.0.0.1:4222",
       maxAckPending: this.maxAckPending,
+      ackWait: this.ackWait,
       pull: (batch, _expires, handler) => this.pull(batch, handler),
       close: async () => {
         this.closes++;

@@ -43,6 +43,17 @@ async function watchConnections<T>(fn: (events: ConnectionEvent[]) => Promise<T>
   }
 }
 
+/** Stops `pipeline` while moving virtual time (a handler that never returns holds it until `shutdownTimeout`). */
+async function stopMoving(clock: VirtualClock, pipeline: { stop(): Promise<unknown> }) {
+  let done = false;
+  const stopping = pipeline.stop().finally(() => {
+    done = true;
+  });
+  stopping.catch(() => {});
+  await until(clock, () => done, 1000);
+  await stopping.catch(() => {});
+}
+
 /** A promise the test resolves when it wants. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -88,7 +99,7 @@ describe("natsProducer options", () => {
             'invalid value for `stream`: expected a stream name, got ""',
             "invalid value for `expires`: expected an integer of at least 1000 (ms), got 10",
             'invalid value for `onFailure`: expected "nak" or "term", got "requeue"',
-            "invalid value for `extra`: expected one of the options stream, streamConfig, consumer, consumerConfig, maxAckPending, maxBatch, expires, onFailure, nakDelay, inProgressEvery, decode, servers, connectionOptions, connection, connect, got 1",
+            "invalid value for `extra`: expected one of the options stream, streamConfig, consumer, consumerConfig, maxAckPending, maxBatch, expires, onFailure, nakDelay, inProgressEvery, inProgressLimit, decode, servers, connectionOptions, connection, connect, got 1",
           ],
         );
         return true;
@@ -148,6 +159,7 @@ describe("natsProducer options", () => {
     assert.equal(parsed.onFailure, "nak");
     assert.equal(parsed.nakDelay, 0);
     assert.equal(parsed.inProgressEvery, undefined);
+    assert.equal(parsed.inProgressLimit, 600_000);
     assert.equal(parsed.decode, "json");
     assert.deepEqual(parsed.connect, { attempts: 3, backoff: { min: 100, max: 5000 } });
   });
@@ -431,6 +443,64 @@ describe("natsProducer in a pipeline", () => {
       assert.equal(producer.stats().inProgress, 2);
       await pipeline.stop();
       assert.deepEqual(crashes, []);
+    }),
+  );
+
+  test(
+    "a message the pipeline never settles is given up on after ack_wait: no stall under max_ack_pending",
+    withRuntime(async ({ clock }) => {
+      const server = new FakeJetStream({ maxAckPending: 1, ackWait: 1000 });
+      fill(server, 2);
+      const producer = make(server);
+      const seen: number[] = [];
+      const pipeline = await Pipeline.start({
+        producer: { module: producer },
+        shutdownTimeout: 1000,
+        processors: { default: { concurrency: 2, maxDemand: 1 } },
+        handleMessage: async (_p, message: Message<Order>) => {
+          const { deliveryCount } = message.metadata as NatsMetadata;
+          seen.push(message.data.n);
+          // Its processor hangs on the first delivery, as one that crashed would lose it.
+          if (message.data.n === 0 && deliveryCount === 1) await new Promise(() => {});
+          return message;
+        },
+      });
+      await until(clock, () => seen.length === 1);
+      await clock.advance(500);
+      assert.equal(server.pullSizes.length, 1, "no room under max_ack_pending: no pull");
+      await clock.advance(1500);
+      assert.equal(producer.stats().released, 1);
+      assert.equal(producer.stats().unsettled, 0);
+      server.expireAll(); // the server's ack_wait ran out too: it delivers it again
+      await until(clock, () => server.acked.length === 2);
+      assert.deepEqual(seen, [0, 0, 1]);
+      await stopMoving(clock, pipeline);
+    }),
+  );
+
+  test(
+    "inProgressLimit: a message kept in progress that long is given up on, and signalled no more",
+    withRuntime(async ({ clock }) => {
+      const server = new FakeJetStream();
+      server.publish({ n: 1 });
+      const producer = make(server, { inProgressEvery: 100, inProgressLimit: 1000 });
+      const pipeline = await Pipeline.start({
+        producer: { module: producer },
+        shutdownTimeout: 1000,
+        processors: { default: {} },
+        handleMessage: async (_p, message) => {
+          await new Promise(() => {});
+          return message;
+        },
+      });
+      await until(clock, () => producer.stats().delivered === 1);
+      await clock.advance(2000);
+      const signals = server.deliveries[0]?.signals ?? [];
+      assert.ok(signals.length >= 8 && signals.length <= 10, `${signals.length} signals`);
+      assert.equal(producer.stats().released, 1);
+      await clock.advance(1000);
+      assert.equal(server.deliveries[0]?.signals.length, signals.length, "signalled no more");
+      await stopMoving(clock, pipeline);
     }),
   );
 

@@ -23,8 +23,17 @@ export interface NatsStats {
    * the server delivers them again once `ack_wait` runs out (a duplicate the handlers see twice).
    */
   lost: number;
-  /** Messages delivered while the producer was stopping, never emitted: nak'ed back at once. */
+  /**
+   * Messages given back unhandled (nak'ed at once): delivered while the producer was stopping,
+   * or still unsettled when its stage exited.
+   */
   returned: number;
+  /**
+   * Messages given up on: in the pipeline longer than the consumer's `ack_wait` (or, with
+   * in-progress signals, than `inProgressLimit`), no longer counted nor signalled; the server
+   * delivers them again. A processor that crashed loses what it held this way.
+   */
+  released: number;
   /** In-progress signals sent (`+WPI`, see `inProgressEvery`). */
   inProgress: number;
   /** Pull requests made. */
@@ -47,6 +56,7 @@ export function emptyStats(): NatsStats {
     terminated: 0,
     lost: 0,
     returned: 0,
+    released: 0,
     inProgress: 0,
     pulls: 0,
     pullFailures: 0,

@@ -67,6 +67,8 @@ export interface JetStreamClient {
   readonly address: string;
   /** The consumer's `max_ack_pending`: more unsettled messages than this are never delivered. */
   readonly maxAckPending: number;
+  /** The consumer's `ack_wait` in ms: a message not settled within it is delivered again. */
+  readonly ackWait: number;
   /** Asks for at most `batch` messages, waiting up to `expires` ms for them. */
   pull(batch: number, expires: number, handler: PullHandler): PullRequest;
   /**

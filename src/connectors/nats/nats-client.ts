@@ -31,6 +31,9 @@ import type {
 import { JetStreamSetupError } from "./errors.js";
 import type { ParsedNatsOptions } from "./options.js";
 
+/** The server's `ack_wait` when a consumer's config leaves it out: 30 s, in ns. */
+const DEFAULT_ACK_WAIT = 30e9;
+
 /** How long closing waits for the server to confirm what was published (acks). */
 const CLOSE_FLUSH_TIMEOUT = 2000;
 
@@ -100,6 +103,7 @@ export function natsConnect(options: ParsedNatsOptions): JetStreamConnect {
     return {
       address,
       maxAckPending: info.config.max_ack_pending ?? options.maxAckPending,
+      ackWait: Math.round((info.config.ack_wait ?? DEFAULT_ACK_WAIT) / 1e6),
       pull: (batch, expires, handler) => pull(consumer, pulls, batch, expires, handler),
       async close() {
         closing = true;

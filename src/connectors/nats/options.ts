@@ -52,6 +52,7 @@ export type Decode<T> = (data: Uint8Array, delivery: JetStreamDelivery) => T;
  * | `onFailure` | `"nak"` or `"term"` | `"nak"` | what a failed message becomes: delivered again (after `nakDelay`), or never again; per message with `message.configureAck({ onFailure, nakDelay })` |
  * | `nakDelay` | integer ≥ 0 (ms) | `0` | the delay before a nak'ed message is delivered again |
  * | `inProgressEvery` | positive integer (ms) | none | while a message is in the pipeline, tell the server every this many ms that it is being worked on (`+WPI`), so that a slow message is not delivered again when `ack_wait` runs out; pick at most half the consumer's `ack_wait` |
+ * | `inProgressLimit` | positive integer (ms) | `600000` | with `inProgressEvery`, how long a message is kept in progress at most: past it, the producer gives up on it (a processor that crashed lost it) and the server delivers it again |
  * | `decode` | `"json"`, `"text"`, `"raw"` or `(data, delivery) => T` | `"json"` | turns a payload into `message.data`; a throw fails that message with `MalformedNatsMessageError`, and it is terminated (another delivery would fail the same way) |
  * | `servers` | string or string[] | `"nats://127.0.0.1:4222"` | where to connect (credentials in a URL are never printed) |
  * | `connectionOptions` | `ConnectionOptions` of `@nats-io/transport-node` | `{}` | `user`, `pass`, `token`, `name`, `tls`, ...; they override the producer's reconnection settings |
@@ -74,6 +75,7 @@ export const natsSchema = options({
   onFailure: onFailure.default("nak"),
   nakDelay: nakDelay.default(0),
   inProgressEvery: positiveInteger.optional(),
+  inProgressLimit: positiveInteger.default(600_000),
   decode: z
     .union([z.enum(["json", "text", "raw"]), z.custom<Decode<unknown>>(isFunction)], {
       error: '"json", "text", "raw" or a function',

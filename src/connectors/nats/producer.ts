@@ -8,9 +8,8 @@
  * message to the stage emits them, as `Pipeline.fromIterable` does with an async source, so a
  * drain never waits on the network.
  */
-import { cancelTimer, send, sendAfter, type TimerRef } from "../../kernel/api.js";
-import type { Pid } from "../../kernel/pid.js";
-import { Queue } from "../../kernel/queue.js";
+import { cancelTimer, send, sendAfter } from "../../kernel/api.js";
+import { currentRuntime } from "../../kernel/runtime.js";
 import {
   type Acknowledger,
   type Message,
@@ -20,17 +19,17 @@ import {
 } from "../../pipeline/index.js";
 import { emit } from "../../stage/definition.js";
 import { backoffDelay } from "../reconnect.js";
-import { type AckRef, emptyStats, type NatsStats, natsAcknowledger } from "./acknowledger.js";
+import { emptyStats, type NatsStats, natsAcknowledger } from "./acknowledger.js";
 import type {
   ConnectionChange,
   JetStreamClient,
   JetStreamConnect,
   JetStreamDelivery,
-  PullRequest,
 } from "./client.js";
-import { decoder, deliveryOf, toMessage } from "./delivery.js";
+import { decoder, toMessage } from "./delivery.js";
 import { JetStreamPullError, NatsConnectionClosedError } from "./errors.js";
 import type { Decode, ParsedNatsOptions } from "./options.js";
+import { type Pull, type Shared, Stage, WAKE } from "./stage.js";
 
 /** A NATS producer: a pipeline's `producer.module`, with its counters. */
 export interface NatsProducer<T = unknown> extends ProducerDefinition<T, Stage> {
@@ -40,12 +39,10 @@ export interface NatsProducer<T = unknown> extends ProducerDefinition<T, Stage> 
 
 /** Deliveries are waiting in the stage's buffer. */
 const READY = Symbol("beamish.connectors.nats.ready");
-/** There may be room to pull again: acks freed some, or the connection is back. */
-const WAKE = Symbol("beamish.connectors.nats.wake");
 /** Time to pull again after a failed pull. */
 const RETRY = Symbol("beamish.connectors.nats.retry");
-/** Time to tell the server which messages are still being worked on. */
-const TICK = Symbol("beamish.connectors.nats.inProgress");
+/** Time to look at the messages in the pipeline: signal them in progress, or give up on them. */
+const TICK = Symbol("beamish.connectors.nats.tick");
 
 class PullEnded {
   constructor(readonly error: unknown) {}
@@ -62,82 +59,13 @@ const OPEN_PULLS = 2;
 /** Pulls failing in a row while connected before the stage exits (and is restarted). */
 export const MAX_PULL_FAILURES = 10;
 
-interface Pull {
-  /** Asked for and not arrived yet. */
-  remaining: number;
-  request: PullRequest | undefined;
-  ended: boolean;
-}
-
-/** The connection and counters shared by a producer's stages. */
-interface Shared {
-  client: JetStreamClient | undefined;
-  connecting: Promise<JetStreamClient> | undefined;
-  connected: boolean;
-  /** Asked for in open pulls over every stage, not arrived yet. */
-  requested: number;
-  /** A stage found no room under `max_ack_pending`: acks must wake it. */
-  starved: boolean;
-  readonly stages: Set<Stage>;
-  readonly stats: NatsStats;
-}
-
-/** One producer stage's state, and the `ackRef` of the messages it emits. */
-export class Stage implements AckRef {
-  /** Demanded by the pipeline, not emitted yet. */
-  demand = 0;
-  /** Asked for in this stage's open pulls, not arrived yet. */
-  requested = 0;
-  /** Arrived, not emitted yet. */
-  readonly buffer = new Queue<JetStreamDelivery>();
-  readonly pulls = new Set<Pull>();
-  /** A READY is on its way. */
-  signalled = false;
-  starved = false;
-  draining = false;
-  closed = false;
-  /** Pulls failed in a row. */
-  failures = 0;
-  retry: TimerRef | undefined;
-  tick: TimerRef | undefined;
-  /** Emitted and not settled; only kept when in-progress signals are on. */
-  readonly inPipeline: Set<JetStreamDelivery> | undefined;
-
-  constructor(
-    readonly pid: Pid,
-    private readonly shared: Shared,
-    trackInPipeline: boolean,
-  ) {
-    this.inPipeline = trackInPipeline ? new Set() : undefined;
-  }
-
-  settled(messages: readonly Message[]): void {
-    const n = messages.length;
-    if (n === 0) return;
-    const shared = this.shared;
-    shared.stats.unsettled -= n;
-    const inPipeline = this.inPipeline;
-    if (inPipeline !== undefined) {
-      for (const message of messages) inPipeline.delete(deliveryOf(message.ackData));
-    }
-    if (shared.starved) {
-      shared.starved = false;
-      for (const stage of shared.stages) {
-        if (stage.starved) {
-          stage.starved = false;
-          send(stage.pid, WAKE);
-        }
-      }
-    }
-  }
-}
-
 /** @internal The producer over any `JetStreamConnect` (the real client, or a fake in tests). */
 export function createNatsProducer<T>(
   options: ParsedNatsOptions,
   connect: JetStreamConnect,
 ): NatsProducer<T> {
-  const { stream, consumer, maxBatch, expires, inProgressEvery, address } = options;
+  const { stream, consumer, maxBatch, expires, inProgressEvery, inProgressLimit, address } =
+    options;
   const decode = decoder(options.decode as Decode<T>);
   const shared: Shared = {
     client: undefined,
@@ -267,9 +195,10 @@ export function createNatsProducer<T>(
   const take = (stage: Stage, n: number): Message<T>[] => {
     const out = new Array<Message<T>>(n);
     const inPipeline = stage.inPipeline;
+    const now = currentRuntime().clock.now();
     for (let i = 0; i < n; i++) {
       const delivery = stage.buffer.shift() as JetStreamDelivery;
-      inPipeline?.add(delivery);
+      inPipeline.set(delivery, now);
       out[i] = toMessage(delivery, decode, acknowledger, stage);
     }
     return out;
@@ -304,7 +233,18 @@ export function createNatsProducer<T>(
     return stage;
   };
 
-  const signalInProgress = (stage: Stage): void => {
+  /** How often a stage looks at its messages, and how long it keeps one in the pipeline. */
+  const tickEvery = (client: JetStreamClient): number => inProgressEvery ?? client.ackWait;
+  const keepFor = (client: JetStreamClient): number =>
+    inProgressEvery === undefined ? client.ackWait : inProgressLimit;
+
+  /**
+   * Signals the messages held in progress, and gives up on those in the pipeline for longer
+   * than it keeps them: past `ack_wait` without in-progress signals the server delivers them
+   * again anyway, and a message whose processor died (a crash loses what it held, never
+   * settled) must neither count against `max_ack_pending` for ever nor be kept in progress.
+   */
+  const sweep = (stage: Stage, client: JetStreamClient): void => {
     const signal = (delivery: JetStreamDelivery) => {
       try {
         delivery.working();
@@ -313,9 +253,22 @@ export function createNatsProducer<T>(
         // The connection is closed: nothing to tell.
       }
     };
-    for (let i = 0; i < stage.buffer.length; i++) signal(stage.buffer.at(i) as JetStreamDelivery);
-    if (stage.inPipeline !== undefined) for (const delivery of stage.inPipeline) signal(delivery);
-    stage.tick = sendAfter(stage.pid, TICK, inProgressEvery as number);
+    const oldest = currentRuntime().clock.now() - keepFor(client);
+    let released = 0;
+    for (const [delivery, since] of stage.inPipeline) {
+      if (since <= oldest) {
+        stage.inPipeline.delete(delivery);
+        released++;
+      } else if (inProgressEvery !== undefined) signal(delivery);
+    }
+    if (inProgressEvery !== undefined) {
+      for (let i = 0; i < stage.buffer.length; i++) signal(stage.buffer.at(i) as JetStreamDelivery);
+    }
+    if (released > 0) {
+      stats.released += released;
+      stage.forget(released);
+    }
+    stage.tick = sendAfter(stage.pid, TICK, tickEvery(client));
   };
 
   const cancelRetry = (stage: Stage): void => {
@@ -328,10 +281,10 @@ export function createNatsProducer<T>(
     stats: () => ({ ...stats }),
 
     async init(_context, self) {
-      const stage = new Stage(self.pid, shared, inProgressEvery !== undefined);
-      await connectOnce();
+      const stage = new Stage(self.pid, shared);
+      const client = await connectOnce();
       shared.stages.add(stage);
-      if (inProgressEvery !== undefined) stage.tick = sendAfter(self.pid, TICK, inProgressEvery);
+      stage.tick = sendAfter(self.pid, TICK, tickEvery(client));
       return stage;
     },
 
@@ -352,7 +305,9 @@ export function createNatsProducer<T>(
         return stage;
       }
       if (message === TICK) {
-        signalInProgress(stage);
+        const client = shared.client;
+        if (client !== undefined) sweep(stage, client);
+        pullMore(stage);
         return stage;
       }
       if (message instanceof PullEnded) return pullEnded(stage, message);
@@ -379,9 +334,13 @@ export function createNatsProducer<T>(
       for (const pull of stage.pulls) pull.request?.stop();
       cancelRetry(stage);
       if (stage.tick !== undefined) cancelTimer(stage.tick);
-      // Never emitted: back to the server now rather than after `ack_wait`.
-      stats.unsettled -= stage.buffer.length;
+      // Never emitted, or emitted and never settled (after a normal stop, none: the stages
+      // after the producer stop first; after a crash, what they held is lost): back to the
+      // server now rather than after `ack_wait`.
+      stats.unsettled -= stage.buffer.length + stage.inPipeline.size;
       while (stage.buffer.length > 0) giveBack(stage.buffer.shift() as JetStreamDelivery);
+      for (const delivery of stage.inPipeline.keys()) giveBack(delivery);
+      stage.inPipeline.clear();
       shared.stages.delete(stage);
       const client = shared.client;
       if (shared.stages.size > 0 || client === undefined) return;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { currentRuntime, isBeamishError } from "beamish";
+import { currentRuntime, Emit, isBeamishError, TIMEOUT } from "beamish";
 import { type Message, Pipeline } from "beamish/pipeline";
 import { type RuntimeTest, type VirtualClock, withRuntime } from "beamish/testing";
 import { MalformedEntryError, redisProducer } from "../../src/connectors/redis/index.js";
@@ -144,7 +144,7 @@ class FakeRedis implements StreamClient {
         const clock = currentRuntime().clock;
         const finish = (value: StreamEntry[] | Error) => {
           this.waiting.delete(wake);
-          reader.abort = undefined;
+          reader.aborts.delete(abort);
           clock.clearTimer(timer);
           if (value instanceof Error) reject(value);
           else resolve(value);
@@ -158,8 +158,9 @@ class FakeRedis implements StreamClient {
           }
         };
         const timer = clock.setTimer(block, () => finish([]));
+        const abort = () => finish(dropped());
         this.waiting.add(wake);
-        reader.abort = () => finish(dropped());
+        reader.aborts.add(abort);
       });
     }
     if (this.loseNextReply && out.length > 0) {
@@ -289,7 +290,8 @@ class FakeRedis implements StreamClient {
 }
 
 class FakeReader implements StreamReader {
-  abort: (() => void) | undefined;
+  /** One per read blocked on this connection. */
+  readonly aborts = new Set<() => void>();
   closed = false;
 
   constructor(
@@ -302,14 +304,14 @@ class FakeReader implements StreamReader {
     return this.redis.read(this, group, consumer, count, block);
   }
 
-  /** Drops the connection: a read in flight rejects. */
+  /** Drops the connection: the reads in flight reject. */
   drop(): void {
-    this.abort?.();
+    for (const abort of [...this.aborts]) abort();
   }
 
   close(): void {
     this.closed = true;
-    this.abort?.();
+    this.drop();
   }
 }
 
@@ -396,7 +398,8 @@ describe("redisProducer: reading and acknowledging", () => {
       );
       assert.deepEqual(ids(handled).sort(), [...added].sort());
       for (const read of redis.calls.filter((c) => c.command === "read")) {
-        assert.ok((read.args[2] as number) <= 20, `COUNT ${read.args[2]} within demand`);
+        // Processors demand 20 at most; as much again is read ahead.
+        assert.ok((read.args[2] as number) <= 40, `COUNT ${read.args[2]} within demand`);
       }
       const acks = redis.calls.filter((c) => c.command === "ack");
       assert.ok(acks.length < 95 / 3, `${acks.length} XACKs for 95 entries`);
@@ -417,7 +420,7 @@ describe("redisProducer: reading and acknowledging", () => {
   );
 
   test(
-    "never emits more than demanded, and reads ahead at most one demand's worth: the rest waits in Redis",
+    "never emits more than demanded, and reads ahead at most twice the demand: the rest waits in Redis",
     withRuntime(async (t) => {
       const redis = new FakeRedis();
       redis.addMany(500);
@@ -437,11 +440,15 @@ describe("redisProducer: reading and acknowledging", () => {
         },
       });
       await t.clock.advance(200);
-      // One processor asked for 5: they were emitted, 5 more wait in the producer's buffer.
+      // One processor asked for 5: they were emitted, 10 more wait in the producer's buffer.
       assert.equal(entered, 1, "the processor holds its 5, handling the first");
-      assert.equal(producer.counters.delivered, 10);
-      assert.equal(redis.pendingIds().length, 10);
-      assert.ok(redis.calls.filter((c) => c.command === "read").every((c) => c.args[2] === 5));
+      assert.equal(producer.counters.delivered, 15);
+      assert.equal(redis.pendingIds().length, 15);
+      assert.deepEqual(
+        redis.calls.filter((c) => c.command === "read").map((c) => c.args[2]),
+        [5, 5, 5],
+        "reads of the most demanded at once",
+      );
       release();
       await until(t.clock, () => producer.counters.acked === 500, "all acked");
       await pipeline.stop();
@@ -878,34 +885,42 @@ describe("redisProducer: one stage driven by hand", () => {
       };
       const producer = createRedisProducer<Fields>(config({ minIdle: 60_000 }), open);
       const context = { pipeline: "p", index: 0, concurrency: 1 };
-      const receive = () => t.self.receive({ timeout: 1000 });
+      type State = Awaited<ReturnType<typeof producer.init>>;
+      /** Feeds the stage's messages to handleInfo until `done`; returns what it emitted. */
+      const pump = async (state: State, done: (emitted: Message[]) => boolean) => {
+        const emitted: Message[] = [];
+        for (let i = 0; i < 20 && !done(emitted); i++) {
+          const message = await t.self.receive({ timeout: 0 });
+          if (message === TIMEOUT) {
+            await t.clock.advance(10);
+            continue;
+          }
+          const result = await producer.handleInfo?.(message, state, t.self);
+          if (result instanceof Emit) emitted.push(...(result.events as Message[]));
+        }
+        return emitted;
+      };
       const first = await producer.init(context, t.self);
-      producer.handleDemand(3, first, t.self);
-      // The recovery at start (nothing pending), then one read of 3.
-      let result = producer.handleInfo?.(await receive(), first, t.self);
-      assert.equal(result, first, "nothing recovered");
-      result = producer.handleInfo?.(await receive(), first, t.self);
-      const emitted = (result as unknown as { events: Message[] }).events;
+      assert.equal(producer.handleDemand(3, first, t.self), first);
+      // A recovery at start (nothing pending), then reads of the 3 demanded and 6 ahead.
+      const emitted = await pump(first, (out) => out.length === 3 && first.buffer.length === 6);
       assert.equal(emitted.length, 3);
-      // The read ahead fills the buffer (3 more), with no demand: nothing emitted.
-      assert.equal(producer.handleInfo?.(await receive(), first, t.self), first);
-      assert.equal(first.buffer.length, 3);
+      assert.equal(first.buffer.length, 6, "6 read ahead wait in the buffer");
       await producer.terminate?.("crash", first, t.self);
       assert.equal(first.session.held.size, 3, "the emitted ones are still held");
 
       const second = await producer.init(context, t.self);
       producer.handleDemand(10, second, t.self);
-      result = producer.handleInfo?.(await receive(), second, t.self);
-      const recovered = (result as unknown as { events: Message[] }).events;
-      // The only stage: its session closed with it, and the new one holds nothing. The 3 it
+      const recovered = await pump(second, (out) => out.length >= 9);
+      // The only stage: its session closed with it, and the new one holds nothing. The 6 it
       // buffered are taken back at once, and so are the 3 it emitted (a crash may have lost
       // them with the processors; if not, they are handled twice: at least once).
       assert.deepEqual(
         recovered.map((m) => m.metadata.deliveryCount),
-        [2, 2, 2, 2, 2, 2],
+        Array(9).fill(2),
         "taken back without waiting for minIdle",
       );
-      assert.equal(producer.counters.recovered, 6);
+      assert.equal(producer.counters.recovered, 9);
       // A message of the closed session is acknowledged through the open one.
       const acknowledger = (emitted[0] as Message).acknowledger;
       acknowledger.ack((emitted[0] as Message).ackRef, emitted, []);

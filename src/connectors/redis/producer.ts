@@ -1,8 +1,9 @@
 /**
  * The Redis Streams producer's logic, against the {@link StreamClient} interface. Each producer
  * stage reads with XREADGROUP on a connection of its own, sized by what its processors demand,
- * and never emits more than demanded; reads happen outside the stage's turn and come back as
- * messages, so a drain never waits on the network. Stage 0 also claims, every `claimInterval`,
+ * and never emits more than demanded. Its reads run outside the stage's turn, two at a time, the
+ * next one sent as soon as a reply arrives, and their entries come to the stage as messages, so
+ * a drain never waits on the network. Stage 0 also claims, every `claimInterval`,
  * entries pending longer than `minIdle` (XAUTOCLAIM): a dead instance's, and failed ones due for
  * another try. After a failed read (a dropped connection), the stage takes back its own pending
  * entries first: those whose reply the drop lost.
@@ -99,6 +100,10 @@ const CLAIM = Symbol("beamish.redis.claim");
 const ACK_FLUSH_TIMEOUT = 5000;
 /** How long a drain waits for a claim in flight (a read in flight ends when its reader closes). */
 const DRAIN_WAIT = 1000;
+/** Reads in flight at once on a stage's reader: one is served while the last reply is used. */
+const MAX_READS = 2;
+/** How many times the most ever demanded is read ahead of the demand. */
+const READ_AHEAD = 2;
 
 /** @internal One producer stage's state. */
 export interface StageState<T> {
@@ -108,14 +113,21 @@ export interface StageState<T> {
   /** Demanded and not emitted yet. */
   demand: number;
   /**
-   * The most ever demanded at once (its processors' `concurrency x maxDemand`): reads fill the
-   * buffer up to it, so that the next entries are on their way while the last ones are handled.
+   * The most ever demanded at once (its processors' `concurrency x maxDemand`): the size of a
+   * read, and reads go on until twice that much more than is demanded is buffered or on its
+   * way, so that the next entries arrive while the last ones are handled.
    */
   prefetch: number;
   /** Read or claimed, not emitted yet (claims and recoveries may bring more than demanded). */
   buffer: Message<T>[];
-  /** The read in flight: its result also comes as a message. */
-  read: Promise<Delivered | ReadFailed> | undefined;
+  /** The reads in flight. They read the fields above; only the stage writes them. */
+  readonly reads: Set<Promise<boolean>>;
+  /** Entries asked for by the reads in flight. */
+  requested: number;
+  /** Entries the reads sent to the stage, not taken yet. */
+  arriving: number;
+  /** What the reads sent, not taken yet: a drain takes it before the messages arrive. */
+  readonly unread: Set<Delivered>;
   /** Take back this consumer's own pending entries before the next read. */
   recover: boolean;
   /** The group is gone (NOGROUP): create it again before the next read. */
@@ -222,6 +234,10 @@ export function createRedisProducer<T>(
     if (result.taken) return;
     result.taken = true;
     const { entries, counts } = result;
+    if (result instanceof Delivered) {
+      state.unread.delete(result);
+      state.arriving -= entries.length;
+    }
     const { held } = state.session;
     let taken = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -271,25 +287,71 @@ export function createRedisProducer<T>(
     return new Delivered("delivered", entries, undefined);
   };
 
+  /** What is demanded or read ahead, and neither buffered, nor on its way, nor asked for. */
+  const wanted = (state: StageState<T>): number =>
+    state.demand +
+    READ_AHEAD * state.prefetch -
+    state.buffer.length -
+    state.arriving -
+    state.requested;
+
   /**
-   * Starts one read for what is demanded or prefetched and not buffered; its result comes as a
-   * message.
+   * One read (or, after a failure, a recovery), its entries sent to the stage; true when it
+   * succeeded (another may follow at once).
    */
-  const startRead = (state: StageState<T>): void => {
-    if (state.read !== undefined || state.draining || state.retryTimer !== undefined) return;
-    const wanted = Math.max(state.demand, state.prefetch) - state.buffer.length;
-    if (wanted <= 0) return;
+  const readOnce = async (state: StageState<T>, n: number): Promise<boolean> => {
     const pid = state.self.pid;
-    const recover = state.recover;
-    const recreate = state.recreateGroup;
-    state.recover = false;
-    state.recreateGroup = false;
-    const read = (async () => {
-      if (recreate) await state.session.client.createGroup(stream, group, config.startId);
-      return recover ? recoverOwn(state, wanted) : readNew(state, wanted);
-    })().catch((error: unknown) => new ReadFailed(error));
-    state.read = read;
-    read.then((result) => send(pid, result));
+    let result: Delivered;
+    try {
+      if (state.recreateGroup) {
+        await state.session.client.createGroup(stream, group, config.startId);
+        state.recreateGroup = false;
+      }
+      if (state.recover) {
+        result = await recoverOwn(state, n);
+        state.recover = result.more;
+      } else {
+        result = await readNew(state, n);
+      }
+    } catch (error) {
+      state.requested -= n;
+      send(pid, new ReadFailed(error));
+      return false;
+    }
+    state.requested -= n;
+    state.failures = 0;
+    if (result.entries.length > 0) {
+      state.arriving += result.entries.length;
+      state.unread.add(result);
+      send(pid, result);
+    }
+    return true;
+  };
+
+  /**
+   * Keeps up to {@link MAX_READS} reads in flight while anything is wanted, each sent as soon as
+   * the last reply arrived, not after the stage took it (that is a turn of the scheduler, and
+   * reads would wait on the pipeline's work). Called by the stage and by the reads themselves;
+   * only the stage changes what `wanted` counts, besides these counters of reads.
+   */
+  const startReads = (state: StageState<T>): void => {
+    if (state.draining || state.retryTimer !== undefined) return;
+    while (state.reads.size < MAX_READS) {
+      // A recovery or a group created again runs alone.
+      const alone = state.recover || state.recreateGroup;
+      if (alone && state.reads.size > 0) return;
+      const n = Math.min(wanted(state), Math.max(state.prefetch, 1));
+      if (n <= 0) return;
+      state.requested += n;
+      const read = readOnce(state, n);
+      state.reads.add(read);
+      read.then((ok) => {
+        state.reads.delete(read);
+        // Also after an empty read, which waited `block` for entries: read again if wanted.
+        if (ok) startReads(state);
+      });
+      if (alone) return;
+    }
   };
 
   const scheduleClaim = (state: StageState<T>, ms: number): void => {
@@ -369,7 +431,10 @@ export function createRedisProducer<T>(
         demand: 0,
         prefetch: 0,
         buffer: [],
-        read: undefined,
+        reads: new Set(),
+        requested: 0,
+        arriving: 0,
+        unread: new Set(),
         recover: true,
         recreateGroup: false,
         failures: 0,
@@ -388,38 +453,36 @@ export function createRedisProducer<T>(
       state.demand += demand;
       if (state.demand > state.prefetch) state.prefetch = state.demand;
       const result = take(state);
-      startRead(state);
+      startReads(state);
       return result;
     },
 
     handleInfo(message, state) {
       if (message instanceof Delivered) {
-        state.read = undefined;
-        state.failures = 0;
-        if (message.more) state.recover = true;
         // Read after the drain took what it could: not emitted, so not acknowledged; the
         // entries stay pending and are claimed again after `minIdle`.
         if (state.draining) return state;
         intake(state, message.origin, message);
         const result = take(state);
-        startRead(state);
+        startReads(state);
         return result;
       }
       if (message instanceof ReadFailed) {
-        state.read = undefined;
         if (state.draining) return state;
         counters.readFailures++;
-        state.failures++;
         // The reply of a read may be what the drop lost: its entries are pending here.
         state.recover = true;
         if (isNoGroup(message.error)) state.recreateGroup = true;
+        // Both reads in flight fail with one drop: one retry.
+        if (state.retryTimer !== undefined) return state;
+        state.failures++;
         const delay = backoffDelay(state.failures - 1, config.backoff);
         state.retryTimer = sendAfter(state.self.pid, RETRY_READ, delay);
         return state;
       }
       if (message === RETRY_READ) {
         state.retryTimer = undefined;
-        startRead(state);
+        startReads(state);
         return state;
       }
       if (message === CLAIM) {
@@ -435,7 +498,7 @@ export function createRedisProducer<T>(
         const more = message.full && message.cursor !== "0-0";
         scheduleClaim(state, more ? 0 : config.claimInterval);
         const result = take(state);
-        startRead(state);
+        startReads(state);
         return result;
       }
       if (message instanceof ClaimFailed) {
@@ -455,18 +518,14 @@ export function createRedisProducer<T>(
       // Closing the reader ends a blocked read at once. A read or claim that already brought
       // entries is taken now rather than left pending here until `minIdle` passes.
       state.reader.close();
-      const inFlight = [state.read, state.claim].filter((p) => p !== undefined);
-      if (inFlight.length > 0) {
-        const arrived: (Delivered | ReadFailed | Claimed | ClaimFailed)[] = [];
-        await bounded(
-          Promise.all(inFlight.map((p) => p.then((result) => arrived.push(result)))),
-          DRAIN_WAIT,
-        );
-        for (const result of arrived) {
-          if (result instanceof Delivered) intake(state, result.origin, result);
-          else if (result instanceof Claimed) intake(state, "claimed", result);
-        }
+      const claim = state.claim;
+      if (state.reads.size > 0 || claim !== undefined) {
+        let claimed: Claimed | ClaimFailed | undefined;
+        const inFlight = [...state.reads, claim?.then((result) => (claimed = result))];
+        await bounded(Promise.all(inFlight), DRAIN_WAIT);
+        if (claimed instanceof Claimed) intake(state, "claimed", claimed);
       }
+      for (const result of [...state.unread]) intake(state, result.origin, result);
       const out = state.buffer;
       state.buffer = [];
       state.demand = 0;

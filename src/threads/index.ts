@@ -10,6 +10,28 @@ export { NoClusterError, SpawnError } from "./errors.js";
 export { NOCONNECTION } from "./node.js";
 export { onThreads, type Placement, type ThreadChildOptions, threadChild } from "./placement.js";
 export {
+  CpuPool,
+  type CpuPoolOptions,
+  type ExecOptions,
+  execSchema,
+  type ModuleSpecifier,
+  type PoolStats,
+  PoolStoppedError,
+  type PoolStreamInput,
+  type PoolStreamOptions,
+  PoolTaskCancelledError,
+  PoolTaskTimeoutError,
+  PoolWorkerDiedError,
+  poolSchema,
+  streamSchema,
+  ThreadDataCloneError,
+  ThreadExportNotFunctionError,
+  ThreadModuleLoadError,
+  ThreadModuleNotFoundError,
+  type Transfer,
+  transfer,
+} from "./pool/index.js";
+export {
   type SpawnOnOptions,
   spawnLinkOn,
   spawnOn,

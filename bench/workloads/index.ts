@@ -22,6 +22,7 @@ const modules: Record<string, string> = {
   "broker-rabbitmq": "broker-rabbitmq",
   "broker-nats": "broker-nats",
   "broker-redis": "broker-redis",
+  "threads-call": "threads-call",
   "threads-cpu": "threads-cpu",
 };
 

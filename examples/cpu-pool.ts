@@ -15,7 +15,7 @@
 import { pathToFileURL } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { isBeamishError } from "beamish";
-import { CpuPool } from "../src/threads/pool/index.js";
+import { CpuPool } from "beamish/threads";
 
 /** A block to seal. */
 export interface Block {

@@ -4,8 +4,8 @@
 // would pick instead). Every implementation runs the same plain JavaScript module; each creates
 // its pool once per process, so the warm-up repetition absorbs thread start-up.
 import { availableParallelism } from "node:os";
+import { CpuPool } from "beamish/threads";
 import { Piscina } from "piscina";
-import { CpuPool } from "../../src/threads/pool/index.js";
 import { rate, workload } from "../workload.js";
 import { work } from "./threads-cpu-worker.mjs";
 

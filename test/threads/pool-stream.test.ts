@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isBeamishError, spawn, Task } from "beamish";
-import { CpuPool } from "../../src/threads/pool/index.js";
+import { CpuPool } from "beamish/threads";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
 

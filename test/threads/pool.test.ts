@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isBeamishError } from "beamish";
+import { CpuPool, transfer } from "beamish/threads";
 import { setTsxApiForTests } from "../../src/threads/pool/bootstrap.js";
-import { CpuPool, transfer } from "../../src/threads/pool/index.js";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
 const plain = new URL("./fixtures/pool-plain.mjs", import.meta.url);

@@ -38,8 +38,39 @@ interface Consumer {
   unacked: number;
 }
 
+/** Messages ready for delivery, in order: requeued ones first. O(1) at both ends. */
+class Ready {
+  private items: Stored[] = [];
+  private head = 0;
+  /** Requeued, the next one last. */
+  private readonly front: Stored[] = [];
+
+  get length(): number {
+    return this.front.length + this.items.length - this.head;
+  }
+
+  push(stored: Stored): void {
+    this.items.push(stored);
+  }
+
+  unshift(stored: Stored): void {
+    this.front.push(stored);
+  }
+
+  shift(): Stored | undefined {
+    if (this.front.length > 0) return this.front.pop();
+    if (this.head === this.items.length) return undefined;
+    const stored = this.items[this.head++];
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    }
+    return stored;
+  }
+}
+
 class FakeQueue {
-  readonly ready: Stored[] = [];
+  readonly ready = new Ready();
   readonly consumers: Consumer[] = [];
   readonly bindings: Binding[] = [];
   constructor(

@@ -224,7 +224,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
     },
 
     async claim(stream, group, consumer, minIdle, ids) {
-      const reply = await client.xClaim(stream, group, consumer, minIdle, [...ids]);
+      const reply = await client.xClaim(stream, group, consumer, minIdle, ids as string[]);
       return present(reply as RawMessage[]);
     },
 
@@ -240,7 +240,7 @@ export async function openNodeRedis(options: NodeRedisOptions): Promise<StreamCl
     },
 
     async ack(stream, group, ids) {
-      return Number(await client.xAck(stream, group, [...ids]));
+      return Number(await client.xAck(stream, group, ids as string[]));
     },
 
     async deadLetter(stream, group, target, entries: readonly DeadLetter[]) {

@@ -78,7 +78,7 @@ const backoff = options({
  * | `consumer` | string | `<host>-<pid>-<random>` | this instance's consumer name in the group |
  * | `startId` | string | `"0"` | where a group created here starts: `"0"` every entry, `"$"` only new ones |
  * | `block` | positive integer (ms) | `1000` | how long one XREADGROUP waits for entries |
- * | `minIdle` | positive integer (ms) | `60000` | a pending entry idle this long is claimed (XAUTOCLAIM): longer than any handling takes |
+ * | `minIdle` | positive integer (ms) | `60000` | a pending entry idle this long is claimed (XAUTOCLAIM): longer than any entry takes from its read to its acknowledgement |
  * | `claimInterval` | positive integer (ms) | `5000` | how often idle pending entries are looked for |
  * | `claimBatch` | positive integer | `100` | entries claimed at most per XAUTOCLAIM |
  * | `onFailure` | `"retry"` \| `"discard"` \| `{ deadLetter, maxDeliveries? (3) }` | `"retry"` | what a failed message becomes |

@@ -8,7 +8,6 @@
  * another try. After a failed read (a dropped connection), the stage takes back its own pending
  * entries first: those whose reply the drop lost.
  */
-
 import {
   cancelTimer,
   currentRuntime,
@@ -26,6 +25,17 @@ import {
 import { GenStage } from "../../stage/index.js";
 import { backoffDelay } from "../reconnect.js";
 import { type RedisAckData, type RedisMetadata, redisAcknowledger } from "./acknowledger.js";
+import {
+  Claimed,
+  ClaimFailed,
+  claimIdle,
+  Delivered,
+  type Origin,
+  ReadFailed,
+  type ReadTarget,
+  readNew,
+  recoverOwn,
+} from "./deliveries.js";
 import { MalformedEntryError } from "./errors.js";
 import type { Decode, ParsedFailurePolicy } from "./options.js";
 import { newCounters, type RedisProducerCounters, Session } from "./session.js";
@@ -54,43 +64,6 @@ export interface RedisProducer<T> extends ProducerDefinition<T, StageState<T>> {
   readonly consumer: string;
   /** What happened to its entries so far. */
   readonly counters: Readonly<RedisProducerCounters>;
-}
-
-/** How an entry came: its delivery count is 1 for a fresh read, else the broker's. */
-type Origin = "delivered" | "claimed" | "recovered";
-
-/**
- * A read or recovery came back. It is sent to the stage and kept as the stage's `read`, so that
- * a drain can take it before the message arrives; `taken` makes sure only one of them does.
- */
-class Delivered {
-  taken = false;
-  constructor(
-    readonly origin: Origin,
-    readonly entries: readonly StreamEntry[],
-    /** Each entry's delivery count; none: first deliveries. */
-    readonly counts: readonly number[] | undefined,
-    /** The recovery filled its batch: more of this consumer's pending entries may be waiting. */
-    readonly more = false,
-  ) {}
-}
-
-class ReadFailed {
-  constructor(readonly error: unknown) {}
-}
-
-class Claimed {
-  taken = false;
-  constructor(
-    readonly cursor: string,
-    readonly entries: readonly StreamEntry[],
-    readonly counts: readonly number[],
-    readonly full: boolean,
-  ) {}
-}
-
-class ClaimFailed {
-  constructor(readonly error: unknown) {}
 }
 
 const RETRY_READ = Symbol("beamish.redis.retryRead");
@@ -157,6 +130,7 @@ export function createRedisProducer<T>(
   open: () => Promise<StreamClient>,
 ): RedisProducer<T> {
   const { stream, group, consumer } = config;
+  const target: ReadTarget = { stream, group, consumer };
   const counters = newCounters();
   let shared: Promise<Session> | undefined;
   let live: Session | undefined;
@@ -261,32 +235,6 @@ export function createRedisProducer<T>(
     return GenStage.emit(out, state);
   };
 
-  /** This consumer's pending entries that no stage holds, claimed back (XPENDING, XCLAIM). */
-  const recoverOwn = async (state: StageState<T>, wanted: number): Promise<Delivered> => {
-    const { client, held } = state.session;
-    const pending = await client.pending(stream, group, wanted + held.size, consumer);
-    const lost = pending.filter((p) => !held.has(p.id)).slice(0, wanted);
-    if (lost.length === 0) return new Delivered("recovered", [], undefined);
-    // At most as idle as the least idle of them: one another instance claimed meanwhile (its
-    // idle time reset) is left to it.
-    const minIdle = Math.min(...lost.map((p) => p.idle));
-    const counts = new Map(lost.map((p) => [p.id, p.deliveryCount + 1]));
-    const entries = await client.claim(
-      stream,
-      group,
-      consumer,
-      minIdle,
-      lost.map((p) => p.id),
-    );
-    const deliveryCounts = entries.map((entry) => counts.get(entry.id) ?? 1);
-    return new Delivered("recovered", entries, deliveryCounts, lost.length === wanted);
-  };
-
-  const readNew = async (state: StageState<T>, wanted: number): Promise<Delivered> => {
-    const entries = await state.reader.read(stream, group, consumer, wanted, config.block);
-    return new Delivered("delivered", entries, undefined);
-  };
-
   /** What is demanded or read ahead, and neither buffered, nor on its way, nor asked for. */
   const wanted = (state: StageState<T>): number =>
     state.demand +
@@ -308,10 +256,10 @@ export function createRedisProducer<T>(
         state.recreateGroup = false;
       }
       if (state.recover) {
-        result = await recoverOwn(state, n);
+        result = await recoverOwn(state.session.client, target, state.session.held, n);
         state.recover = result.more;
       } else {
-        result = await readNew(state, n);
+        result = await readNew(state.reader, target, n, config.block);
       }
     } catch (error) {
       state.requested -= n;
@@ -369,35 +317,11 @@ export function createRedisProducer<T>(
     }
     const pid = state.self.pid;
     const { client, held } = state.session;
-    const claimed = (async () => {
-      const claimed = await client.autoClaim(
-        stream,
-        group,
-        consumer,
-        config.minIdle,
-        state.cursor,
-        config.claimBatch,
-      );
-      const fresh = claimed.entries.filter((entry) => !held.has(entry.id));
-      const states = await Promise.all(
-        fresh.map((entry) => client.pendingEntry(stream, group, entry.id)),
-      );
-      const entries: StreamEntry[] = [];
-      const counts: number[] = [];
-      fresh.forEach((entry, i) => {
-        const pending = states[i];
-        // No longer ours: acknowledged by its late first owner, or claimed by another instance.
-        if (pending === undefined || pending.consumer !== consumer) return;
-        entries.push(entry);
-        counts.push(pending.deliveryCount);
-      });
-      return new Claimed(
-        claimed.cursor,
-        entries,
-        counts,
-        claimed.entries.length + claimed.deleted >= config.claimBatch,
-      );
-    })().catch((error: unknown) => new ClaimFailed(error));
+    const claimed = claimIdle(client, target, held, {
+      minIdle: config.minIdle,
+      cursor: state.cursor,
+      count: config.claimBatch,
+    });
     state.claim = claimed;
     claimed.then((result) => send(pid, result));
   };

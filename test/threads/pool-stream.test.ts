@@ -74,6 +74,7 @@ describe("pool.asyncStream", () => {
     assert.equal(await pool.run(functions, "double", 21), 42);
     const stats = pool.stats();
     assert.equal(stats.queued + stats.waiting, 0);
+    assert.ok(stats.replaced >= 1, "the thread spinning on item 2 was terminated");
   });
 
   test("takes async iterables and checks its arguments", async () => {

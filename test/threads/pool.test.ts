@@ -10,6 +10,7 @@ import { setTsxApiForTests } from "../../src/threads/pool/bootstrap.js";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
 const plain = new URL("./fixtures/pool-plain.mjs", import.meta.url);
+const transfers = new URL("./fixtures/pool-transfer.ts", import.meta.url);
 
 describe("CpuPool.run", () => {
   let pool: CpuPool;
@@ -98,7 +99,7 @@ describe("CpuPool.run", () => {
     const bytes = new Uint8Array(1024);
     assert.equal(await pool.run(functions, "byteLength", transfer(bytes, [bytes.buffer])), 1024);
     assert.equal(bytes.byteLength, 0, "the sent buffer is detached");
-    const back = await pool.run<Uint8Array>(functions, "makeBytes", 16);
+    const back = await pool.run<Uint8Array>(transfers, "makeBytes", 16);
     assert.equal(back.byteLength, 16);
     assert.equal(back[0], 7);
   });

@@ -4,7 +4,7 @@
  */
 import type { Process, Self } from "../kernel/process.js";
 import { hashEvent } from "../stage/event-hash.js";
-import type { ProducerDefinition } from "./definition.js";
+import type { ProducerDefinition, ThreadedHandler } from "./definition.js";
 import type { Message } from "./message.js";
 import type { ParsedPipeline } from "./options.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -42,6 +42,8 @@ export function partitioner(
   };
 }
 
+const passThrough = (_processor: string, message: Message) => message;
+
 export class Core {
   readonly name: string;
   readonly producer: ProducerDefinition;
@@ -56,6 +58,8 @@ export class Core {
   readonly shutdownTimeout: number;
   readonly context: unknown;
   readonly handleMessage: (processor: string, message: Message, context: unknown) => unknown;
+  /** The processors' threaded handler, run on each chunk before `handleMessage`. */
+  readonly threads: ThreadedHandler | undefined;
   readonly handleBatch: Handler | undefined;
   readonly handleFailed: Handler | undefined;
   readonly prepareMessages: Handler | undefined;
@@ -91,7 +95,8 @@ export class Core {
     this.batcherNames = this.batchers.map((b) => b.name);
     this.shutdownTimeout = parsed.shutdownTimeout;
     this.context = parsed.context;
-    this.handleMessage = parsed.handleMessage as Core["handleMessage"];
+    this.handleMessage = (parsed.handleMessage ?? passThrough) as Core["handleMessage"];
+    this.threads = processor.threads as ThreadedHandler | undefined;
     this.handleBatch = parsed.handleBatch;
     this.handleFailed = parsed.handleFailed;
     this.prepareMessages = parsed.prepareMessages;

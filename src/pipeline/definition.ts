@@ -56,6 +56,35 @@ export interface ProducerDefinition<T = unknown, S = unknown> {
   terminate?(reason: ExitReason, state: S, self: Self): void | PromiseLike<void>;
 }
 
+/** What a thread made of one message's data: its new data, or the error it threw. */
+export type ThreadedResult =
+  | { readonly ok: true; readonly data: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs a module function on messages' data in worker threads, for a processor group's
+ * `threads` option. The pipeline owns this contract; `threadedHandler` of `beamish/threads`
+ * implements it with a CPU pool. `run` gets one processor's chunk (in order) and resolves with
+ * one result per item, in order; it rejects only when the whole chunk failed (the messages then
+ * fail with that error).
+ *
+ * @example
+ * ```ts
+ * // not runnable: the module is the user's
+ * processors: { default: { concurrency: 4, threads: threadedHandler({ module: new URL("./score.ts", import.meta.url), export: "score" }) } }
+ * ```
+ */
+export interface ThreadedHandler {
+  start(): Promise<void>;
+  run(
+    items: readonly {
+      readonly data: unknown;
+      readonly metadata: Readonly<Record<string, unknown>>;
+    }[],
+  ): Promise<readonly ThreadedResult[]>;
+  stop(): Promise<void>;
+}
+
 /** How a batch was closed: full, by a `"flush"` message, by `batchTimeout`, or by a stop. */
 export type BatchTrigger = "size" | "flush" | "timeout" | "drain";
 
@@ -109,6 +138,8 @@ export interface PipelineDefinition<T = unknown, C = undefined, B = unknown> {
         readonly maxDemand?: number;
         readonly minDemand?: number;
         readonly partitionBy?: (message: Message<T>) => unknown;
+        /** Runs a module function on each message's data in worker threads, before `handleMessage`. */
+        readonly threads?: ThreadedHandler;
       }
     >
   >;
@@ -129,8 +160,11 @@ export interface PipelineDefinition<T = unknown, C = undefined, B = unknown> {
   readonly partitionBy?: (message: Message<T>) => unknown;
   readonly shutdownTimeout?: number;
   readonly context?: C;
-  /** Runs in a processor for each message; returns it (changed, failed or routed). */
-  handleMessage(processor: string, message: Message<T>, context: C): MaybeAsync<Message<B>>;
+  /**
+   * Runs in a processor for each message; returns it (changed, failed or routed). Required,
+   * unless the processors have `threads` (then the messages go on as the threads left them).
+   */
+  handleMessage?(processor: string, message: Message<T>, context: C): MaybeAsync<Message<B>>;
   /** Runs in a batch processor for each batch; returns its messages (some may be failed). */
   handleBatch?(
     batcher: string,

@@ -31,6 +31,8 @@ export type {
   ProducerContext,
   ProducerDefinition,
   ProducerResult,
+  ThreadedHandler,
+  ThreadedResult,
 } from "./definition.js";
 export {
   AckError,

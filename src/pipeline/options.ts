@@ -42,11 +42,23 @@ const producer = options({
   rateLimiting: rateLimiting.optional(),
 });
 
+const isThreadedHandler = (v: unknown): boolean =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as { run?: unknown }).run === "function" &&
+  typeof (v as { start?: unknown }).start === "function" &&
+  typeof (v as { stop?: unknown }).stop === "function";
+
 const processor = options({
   concurrency: positiveInteger.default(() => availableParallelism() * 2),
   maxDemand: positiveInteger.default(10),
   minDemand: nonNegativeInteger.optional(),
   partitionBy: func<(message: never) => unknown>().optional(),
+  threads: z
+    .custom((v) => isThreadedHandler(v), {
+      error: "a threaded handler (from threadedHandler() of beamish/threads)",
+    })
+    .optional(),
 });
 
 const batcher = options({
@@ -75,6 +87,7 @@ const groupName = z.string().regex(/^[A-Za-z0-9_.-]+$/, {
  * | `processors.NAME.maxDemand` | positive integer | `10` | messages asked at once by each processor |
  * | `processors.NAME.minDemand` | integer below maxDemand | `maxDemand / 2` | ask again when due messages fall to it |
  * | `processors.NAME.partitionBy` | `(message) => key` | the pipeline's | messages of one key go to one processor, in order |
+ * | `processors.NAME.threads` | ThreadedHandler | none | runs a module function on each message's data in worker threads first (`threadedHandler` of `beamish/threads`) |
  * | `batchers.NAME.batchSize` | positive integer | `100` | messages per batch |
  * | `batchers.NAME.batchTimeout` | positive integer (ms) | `1000` | a batch goes out this long after its first message |
  * | `batchers.NAME.concurrency` | positive integer | `1` | batch processors running `handleBatch` |
@@ -84,7 +97,7 @@ const groupName = z.string().regex(/^[A-Za-z0-9_.-]+$/, {
  * | `partitionBy` | `(message) => key` | none | per-key order through processors and batchers |
  * | `shutdownTimeout` | positive integer (ms) | `30000` | how long a graceful stop may drain |
  * | `context` | any | `undefined` | handed to every handler |
- * | `handleMessage` | function | required | |
+ * | `handleMessage` | function | required, unless the processors have `threads` | |
  * | `handleBatch` | function | required with batchers | |
  * | `handleFailed`, `prepareMessages` | function | none | |
  */
@@ -98,7 +111,7 @@ export const pipelineSchema = options({
   partitionBy: func<(message: never) => unknown>().optional(),
   shutdownTimeout: positiveInteger.default(30_000),
   context: z.unknown().optional(),
-  handleMessage: func<(...args: never[]) => unknown>(),
+  handleMessage: func<(...args: never[]) => unknown>().optional(),
   handleBatch: func<(...args: never[]) => unknown>().optional(),
   handleFailed: func<(...args: never[]) => unknown>().optional(),
   prepareMessages: func<(...args: never[]) => unknown>().optional(),
@@ -152,6 +165,16 @@ export function parsePipeline(input: unknown): ParsedPipeline {
   const batchers = Object.entries(parsed.batchers ?? {});
   for (const [name, b] of batchers)
     demand(`batchers.${name}`, b.minDemand, b.maxDemand ?? b.batchSize);
+  const threaded = Object.values(parsed.processors).some((p) => p.threads !== undefined);
+  if (parsed.handleMessage === undefined && !threaded) {
+    errors.push(
+      new InvalidArgumentError({
+        path: "handleMessage",
+        expected: "a function (required unless the processors have threads)",
+        got: undefined,
+      }),
+    );
+  }
   if (batchers.length > 0 && parsed.handleBatch === undefined) {
     errors.push(
       new InvalidArgumentError({

@@ -267,11 +267,18 @@ export class Pipeline<T = unknown> {
       );
     }
     this.core = core;
-    const group = (id: string, strategy: "oneForOne" | "oneForAll", children: ChildSpec[]) => ({
+    const group = (
+      id: string,
+      strategy: "oneForOne" | "oneForAll",
+      children: ChildSpec[],
+      before?: () => Promise<void>,
+    ) => ({
       id,
       type: "supervisor" as const,
-      start: (parent: Self) =>
-        Supervisor.startLink(parent, children, { strategy, maxRestarts: 0, maxSeconds: 1 }),
+      start: async (parent: Self) => {
+        await before?.();
+        return Supervisor.startLink(parent, children, { strategy, maxRestarts: 0, maxSeconds: 1 });
+      },
     });
     const stage = (name: string, start: (parent: Self) => Promise<Pid>): ChildSpec => ({
       id: name,
@@ -301,7 +308,13 @@ export class Pipeline<T = unknown> {
     ];
     const stages: ChildSpec[] = [
       group("producers", "oneForOne", producers),
-      group("processors", "oneForAll", processors),
+      // The processors' threads start with them (and again after a restart: start is idempotent).
+      group(
+        "processors",
+        "oneForAll",
+        processors,
+        () => core.threads?.start() ?? Promise.resolve(),
+      ),
       ...core.batchers.map((config) =>
         group(`batcher.${config.name}`, "oneForAll", batcher(config)),
       ),

@@ -12,6 +12,7 @@ import { PartitionDispatcher } from "../stage/partition-dispatcher.js";
 import type { StageFrom } from "../stage/subscription.js";
 import { acknowledge, type Report } from "./ack.js";
 import type { Core } from "./core.js";
+import type { ThreadedHandler } from "./definition.js";
 import { handleFailed, type Outcome, processMessages } from "./handlers.js";
 import type { Message } from "./message.js";
 import { CANCEL_CONSUMERS } from "./producer-stage.js";
@@ -93,11 +94,37 @@ export const processorStage: Definition<Message, Message, State, ProcessorArg> =
 
   handleEvents(messages, _from, state) {
     state.stats.received += messages.length;
+    if (state.core.threads !== undefined) return offload(state, messages);
     const outcome = processMessages(state.core, messages);
     if (outcome instanceof Promise) return outcome.then((o) => finish(state, o));
     return finish(state, outcome);
   },
 };
+
+/**
+ * The chunk's data through the processors' threads first (in order: this processor waits for
+ * its chunk, so per-partition order holds), then `handleMessage` on the main thread.
+ */
+async function offload(state: State, messages: readonly Message[]) {
+  const threads = state.core.threads as ThreadedHandler;
+  const live = messages.filter((m) => !m.failed);
+  if (live.length > 0) {
+    try {
+      const results = await threads.run(live.map((m) => ({ data: m.data, metadata: m.metadata })));
+      for (let i = 0; i < live.length; i++) {
+        const message = live[i] as Message;
+        const result = results[i];
+        if (result === undefined)
+          message.fail(new TypeError("the threads returned no result for this message"));
+        else if (result.ok) message.data = result.data;
+        else message.fail(result.error);
+      }
+    } catch (error) {
+      for (const message of live) message.fail(error);
+    }
+  }
+  return finish(state, await processMessages(state.core, messages));
+}
 
 function finish(state: State, outcome: Outcome) {
   const { ok, failed } = outcome;

@@ -20,6 +20,8 @@ export function startTerminator(supervisor: Self, core: Core): Pid {
         match: (m) => isExitMessage(m) && m.from === parent,
       });
       await drain(self, core);
+      // The processors' threads outlive no drain: they would keep Node running.
+      await core.threads?.stop().catch((error: unknown) => core.report(self, error));
       if (isExitMessage(signal)) self.exit(signal.reason);
     },
     { trapExit: true, name: `${core.name}.terminator` },

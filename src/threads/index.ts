@@ -8,6 +8,7 @@ export { Cluster, type ClusterOptions } from "./cluster.js";
 export { NotCloneableError } from "./codec.js";
 export { NoClusterError, SpawnError } from "./errors.js";
 export { NOCONNECTION } from "./node.js";
+export { type ThreadedHandlerOptions, threadedHandler } from "./pipeline-handler.js";
 export { onThreads, type Placement, type ThreadChildOptions, threadChild } from "./placement.js";
 export {
   CpuPool,

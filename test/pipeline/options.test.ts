@@ -83,7 +83,7 @@ describe("parsePipeline", () => {
   test("an unknown option of a processor group lists that group's options", () => {
     assertOneError(
       { ...base, processors: { default: { concurency: 2 } } },
-      "invalid value for `processors.default.concurency`: expected one of the options concurrency, maxDemand, minDemand, partitionBy, got 2",
+      "invalid value for `processors.default.concurency`: expected one of the options concurrency, maxDemand, minDemand, partitionBy, threads, got 2",
     );
   });
 
@@ -108,7 +108,7 @@ describe("parsePipeline", () => {
   test("a missing handleMessage", () => {
     assertOneError(
       { producer: base.producer, processors: base.processors },
-      "invalid value for `handleMessage`: expected a function, got undefined",
+      "invalid value for `handleMessage`: expected a function (required unless the processors have threads), got undefined",
     );
   });
 
@@ -358,7 +358,7 @@ describe("Pipeline.start and Pipeline.create with bad options", () => {
     assert.throws(() => Pipeline.create(bad), {
       code: "ERR_INVALID_OPTIONS",
       message:
-        "Pipeline.start: an invalid option\n  invalid value for `handleMessage`: expected a function, got undefined",
+        "Pipeline.start: an invalid option\n  invalid value for `handleMessage`: expected a function (required unless the processors have threads), got undefined",
     });
   });
 });

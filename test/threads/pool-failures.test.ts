@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isBeamishError } from "beamish";
+import { VirtualClock } from "beamish/testing";
 import { CpuPool } from "beamish/threads";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
@@ -37,6 +38,22 @@ describe("a task past its timeout", () => {
         { threads: pool.stats().threads, replaced: pool.stats().replaced },
         { threads: 1, replaced: 1 },
       );
+    });
+  });
+
+  test("takes its time from the pool's clock: a virtual clock fires it without waiting", async () => {
+    const clock = new VirtualClock();
+    await withPool({ threads: 1, taskTimeout: 60_000, clock }, async (pool) => {
+      const spinning = pool.run(functions, "spin").catch((e: unknown) => e);
+      // The timer starts once the thread has loaded the module and starts the function.
+      for (let i = 0; i < 2000 && clock.pendingTimers === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(clock.nextTimerIn(), 60_000);
+      await clock.advance(60_000);
+      const error = await spinning;
+      assert.ok(isBeamishError(error, "ERR_POOL_TASK_TIMEOUT"));
+      assert.equal(error.timeout, 60_000);
     });
   });
 

@@ -133,6 +133,17 @@ describe("back-pressure", () => {
       assert.deepEqual(seen.at(-1), { queued: 0, waiting: 0 });
     });
   });
+
+  test("with maxQueue 0, callers wait until a thread is free", async () => {
+    await withPool({ threads: 1, maxQueue: 0 }, async (pool) => {
+      const results = [1, 2, 3].map((i) => pool.run<number>(functions, "busy", i, 5));
+      assert.deepEqual(
+        { queued: pool.stats().queued, waiting: pool.stats().waiting },
+        { queued: 0, waiting: 2 },
+      );
+      assert.deepEqual(await Promise.all(results), [1, 2, 3]);
+    });
+  });
 });
 
 describe("stop", () => {

@@ -289,7 +289,12 @@ export class PoolCore implements ThreadOwner {
     if (job !== undefined) {
       this.queued--;
       this.admitWaiting();
+      return job;
     }
+    // An empty queue (always so with maxQueue 0): the first waiting caller goes straight in.
+    job = this.waiting.shift();
+    while (job !== undefined && job.state !== "waiting") job = this.waiting.shift();
+    if (job !== undefined) this.waitingCount--;
     return job;
   }
 

@@ -144,7 +144,9 @@ async function streams(batched: boolean): Promise<number> {
         callback();
       },
     });
-    await (batched ? pipeline(source, transform, batcher, sink) : pipeline(source, transform, sink));
+    await (batched
+      ? pipeline(source, transform, batcher, sink)
+      : pipeline(source, transform, sink));
   });
   check(tally);
   return figure;

@@ -1,5 +1,8 @@
 /** `beamish demo`'s options, declared once: the parser, the defaults and the help come from here. */
+
+import { InvalidArgumentError } from "../../kernel/errors.js";
 import { integerOption, type OptionSpec, optionsHelp, parseArgs, UsageError } from "../args.js";
+import { type BrokerName, brokerNames, defaultBrokerUrls } from "./brokers.js";
 import type { DemoOptions } from "./run.js";
 
 /** Events generated when `--events` is not given. */
@@ -28,6 +31,16 @@ export const demoOptionSpecs = {
     placeholder: "PATH",
     help: "read this NDJSON file instead of generating one",
   },
+  broker: {
+    kind: "value",
+    placeholder: "NAME",
+    help: `publish the events to a fresh ${brokerNames.join(", ")} queue or stream and consume it with the connector`,
+  },
+  url: {
+    kind: "value",
+    placeholder: "URL",
+    help: `with --broker, where it is (default ${Object.values(defaultBrokerUrls).join(", ")})`,
+  },
   quiet: { kind: "flag", help: "no story and no live progress: only the summary" },
   keep: { kind: "flag", help: "keep the generated input and the output files, and say where" },
   help: { kind: "flag", short: "h", help: "show this help" },
@@ -41,6 +54,11 @@ partitioned by customer validate each event and enrich it from a cached customer
 and the rest go to two batchers, batched per customer; each batch is appended to an NDJSON file.
 Live counters on stderr, a summary on stdout, and a check that per-customer order held and every
 message was acknowledged exactly once (exit code 1 if not).
+
+With --broker, the events are first published to a new queue (RabbitMQ) or stream (NATS
+JetStream, Redis) with a random name, malformed lines as they are; the same pipeline then
+consumes it with the broker's producer (rabbitmqProducer, natsProducer, redisProducer) in place
+of fromNdjson, and the queue or stream is deleted at the end, Ctrl-C included.
 
 Options:
 ${optionsHelp(demoOptionSpecs)}
@@ -61,11 +79,23 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | "help" 
   if (args.values.has("input") && args.values.has("events")) {
     throw new UsageError("`--events` and `--input` exclude each other: an input file has its own");
   }
+  const broker = args.values.get("broker");
+  if (broker !== undefined && !isBroker(broker)) {
+    const expected = `one of ${brokerNames.join(", ")}`;
+    throw new InvalidArgumentError({ path: "--broker", expected, got: broker });
+  }
+  if (args.values.has("url") && broker === undefined) {
+    throw new UsageError("`--url` is the address of a `--broker`: give `--broker` too");
+  }
   return {
     events: integerOption(args, "events", { min: 1, max: maxEvents, fallback: defaultEvents }),
     rate: integerOption(args, "rate", { min: 0, max: maxRate, fallback: defaultRate }),
     input: args.values.get("input"),
     quiet: args.flags.has("quiet"),
     keep: args.flags.has("keep"),
+    ...(broker !== undefined && { broker, url: args.values.get("url") }),
   };
 }
+
+const isBroker = (name: string): name is BrokerName =>
+  (brokerNames as readonly string[]).includes(name);

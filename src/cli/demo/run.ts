@@ -8,13 +8,15 @@ import { access, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../../kernel/index.js";
-import { Pipeline } from "../../pipeline/index.js";
+import { Pipeline, type ProducerDefinition } from "../../pipeline/index.js";
+import type { BrokerName, DemoBroker } from "./brokers.js";
 import { CustomerDirectory } from "./customers.js";
 import { type Generated, generateEvents } from "./events.js";
 import { bar, bytes, count, counted, seconds } from "./format.js";
 import { Ledger } from "./ledger.js";
 import { Failures, processorConcurrency, type ShopContext, shopPipeline } from "./pipeline.js";
 import { type ProgressOutput, startProgress } from "./progress.js";
+import { publishLines } from "./publish.js";
 import { NdjsonSink } from "./sink.js";
 import { type Outcome, summarize } from "./summary.js";
 
@@ -29,6 +31,10 @@ export interface DemoOptions {
   readonly quiet: boolean;
   /** Keep the generated input and the sink's files. */
   readonly keep: boolean;
+  /** Publish the lines to this broker and consume them from it, rather than from the file. */
+  readonly broker?: BrokerName | undefined;
+  /** The broker's address, when not its default. */
+  readonly url?: string | undefined;
 }
 
 /** Where the demo writes: the story and the summary to `out`, live progress to `err`. */
@@ -62,13 +68,18 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   };
   if (options.input !== undefined) await readable(options.input);
   const dir = await mkdtemp(join(tmpdir(), "beamish-demo-"));
-  // Ctrl-C ends the demo at once; the hundred-odd MB it wrote go with it.
+  let broker: DemoBroker | undefined;
+  // Ctrl-C ends the demo at once; the hundred-odd MB it wrote go with it, and so does the
+  // broker's queue or stream (given a few seconds at most).
   const interrupted = () => {
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
     output.err.write("\ninterrupted\n");
-    process.exit(130);
+    const removed = broker?.remove().catch(() => {}) ?? Promise.resolve();
+    const timeout = new Promise((resolve) => setTimeout(resolve, 3000).unref());
+    void Promise.race([removed, timeout]).then(() => process.exit(130));
   };
   process.once("SIGINT", interrupted);
+  const ledger = new Ledger();
   try {
     let generated: Generated | undefined;
     let path: string;
@@ -87,7 +98,33 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
       total = await countLines(path);
       say(`reading ${counted(total, "line")} from ${path}`);
     }
-    const outcome = await runPipeline(path, total, dir, options, output);
+    let source: Source;
+    if (options.broker === undefined) {
+      const ndjson = Pipeline.fromNdjson(path, { onAck: (ok, failed) => ledger.acked(ok, failed) });
+      source = { producer: ndjson, name: "fromNdjson", done: ndjson.done };
+    } else {
+      const { openBroker } = await import("./brokers.js");
+      try {
+        broker = await openBroker(options.broker, options.url);
+      } catch (error) {
+        const at = options.url ?? "its default address";
+        const cause = error instanceof Error ? error.message : String(error);
+        output.err.write(`beamish demo: cannot reach ${options.broker} at ${at}: ${cause}\n`);
+        return 1;
+      }
+      say(
+        `publishing ${counted(total, "line")} to ${broker.name} at ${broker.address}, ${broker.target}`,
+      );
+      const published = await publishLines(path, total, broker, options, output);
+      say(`  published in ${seconds(published.elapsed)}, malformed lines as they are`);
+      const producer = await broker.producer((ok, failed) => ledger.acked(ok, failed));
+      source = {
+        producer,
+        name: `${broker.producerName} on ${broker.target}`,
+        done: allAcknowledged(ledger, published.count),
+      };
+    }
+    const outcome = await runPipeline(source, ledger, total, dir, options, output);
     const summary = summarize({ ...outcome, generated, rate: options.rate });
     output.out.write(`${summary.lines.join("\n")}\n`);
     if (options.keep) say(`kept the input and the sink's files in ${dir}`);
@@ -95,6 +132,37 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   } finally {
     process.off("SIGINT", interrupted);
     if (!options.keep) await rm(dir, { recursive: true, force: true });
+    await broker?.remove();
+  }
+}
+
+/** Where the pipeline's messages come from, and when it has them all. */
+interface Source {
+  readonly producer: ProducerDefinition<unknown>;
+  /** For the story: `fromNdjson`, `rabbitmqProducer on queue ...`. */
+  readonly name: string;
+  /** Resolves once every message was produced and acknowledged. */
+  readonly done: Promise<unknown>;
+}
+
+/** Without a broker, no progress in this long means something is stuck: the check will say. */
+const stalledAfter = 30_000;
+
+/**
+ * A broker's stream has no end: the run is over once every message published was acknowledged
+ * (or nothing moved for `stalledAfter`, when the check reports the missing ones).
+ */
+async function allAcknowledged(ledger: Ledger, published: number): Promise<void> {
+  let last = -1;
+  let movedAt = performance.now();
+  while (ledger.acknowledged < published) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (ledger.acknowledged !== last) {
+      last = ledger.acknowledged;
+      movedAt = performance.now();
+    } else if (performance.now() - movedAt > stalledAfter) {
+      return;
+    }
   }
 }
 
@@ -150,13 +218,13 @@ async function countLines(path: string): Promise<number> {
 }
 
 async function runPipeline(
-  path: string,
+  source: Source,
+  ledger: Ledger,
   total: number,
   dir: string,
   options: DemoOptions,
   output: DemoOutput,
 ): Promise<Omit<Outcome, "generated" | "rate">> {
-  const ledger = new Ledger();
   const context: ShopContext = {
     directory: new CustomerDirectory(lookupMs),
     sinks: {
@@ -165,12 +233,11 @@ async function runPipeline(
     },
     failures: new Failures(3),
   };
-  const source = Pipeline.fromNdjson(path, { onAck: (ok, failed) => ledger.acked(ok, failed) });
   const limit = options.rate > 0 ? `at most ${count(options.rate)} msg/s` : "no rate limit";
   if (!options.quiet) {
     output.out.write(
       [
-        `pipeline: fromNdjson (${limit})`,
+        `pipeline: ${source.name} (${limit})`,
         `  -> ${processorConcurrency} processors, partitioned by customer: validate, enrich (cached customer lookup; ~${lookupMs} ms per round trip for a chunk's misses)`,
         `  -> batchers "orders" and "activity", one batch per customer at a time`,
         `  -> append-only NDJSON files in ${dir}`,
@@ -180,7 +247,7 @@ async function runPipeline(
   }
   const began = performance.now();
   const pipeline = await Pipeline.start(
-    shopPipeline({ producer: ledger.stamp(source), rate: options.rate, context }),
+    shopPipeline({ producer: ledger.stamp(source.producer), rate: options.rate, context }),
   );
   const progress = options.quiet
     ? undefined
@@ -191,7 +258,7 @@ async function runPipeline(
         sample: () => ({ ...pipeline.stats(), lookups: context.directory.lookups }),
       });
   try {
-    // Every line read and acknowledged: the stop then has nothing left to drain.
+    // Every message produced and acknowledged: the stop then has nothing left to drain.
     await source.done;
   } finally {
     await pipeline.stop();

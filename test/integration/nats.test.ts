@@ -27,6 +27,7 @@ import { isBeamishError } from "beamish";
 import { type NatsMetadata, natsProducer } from "beamish/connectors/nats";
 import { type ConnectionEvent, type Message, Pipeline, pipelineChannels } from "beamish/pipeline";
 import { withRuntime } from "beamish/testing";
+import { Ledger, until } from "./helpers.js";
 import { startProxy } from "./proxy.js";
 
 const PORT = 4222;
@@ -74,35 +75,6 @@ const consumerInfo = (stream: string, consumer: string): Promise<ConsumerInfo> =
 async function settled(stream: string, consumer: string): Promise<boolean> {
   const info = await consumerInfo(stream, consumer);
   return info.num_pending === 0 && info.num_ack_pending === 0;
-}
-
-/** Waits, in real time, until `condition` holds; fails after `ms`. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  ms = 15_000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what} not reached within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Counts how many times each id reached a successful `handleBatch`. */
-class Ledger {
-  readonly counts = new Map<number, number>();
-  add(id: number): void {
-    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
-  }
-  get unique(): number {
-    return this.counts.size;
-  }
-  get duplicates(): number {
-    let extra = 0;
-    for (const n of this.counts.values()) extra += n - 1;
-    return extra;
-  }
 }
 
 /** A pipeline over `stream` whose handlers fail at random (`failure` of messages, each time). */

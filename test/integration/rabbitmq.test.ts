@@ -17,6 +17,7 @@ import { isBeamishError } from "beamish";
 import { type RabbitmqMetadata, rabbitmqProducer } from "beamish/connectors/rabbitmq";
 import { type ConnectionEvent, type Message, Pipeline, pipelineChannels } from "beamish/pipeline";
 import { withRuntime } from "beamish/testing";
+import { Ledger, until } from "./helpers.js";
 import { startProxy } from "./proxy.js";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
@@ -62,35 +63,6 @@ async function publishIds(
 /** Ready messages in `queue` (unacked ones count once their channel is closed). */
 async function ready(queue: string): Promise<number> {
   return (await channel.checkQueue(queue)).messageCount;
-}
-
-/** Waits, in real time, until `condition` holds; fails after `ms`. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  ms = 15_000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what} not reached within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Counts how many times each id reached a successful `handleBatch`. */
-class Ledger {
-  readonly counts = new Map<number, number>();
-  add(id: number): void {
-    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
-  }
-  get unique(): number {
-    return this.counts.size;
-  }
-  get duplicates(): number {
-    let extra = 0;
-    for (const n of this.counts.values()) extra += n - 1;
-    return extra;
-  }
 }
 
 /** A pipeline over `queue` whose handlers fail at random (`failure` of messages, each time). */

@@ -7,7 +7,7 @@ import { createReadStream, rmSync } from "node:fs";
 import { access, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidArgumentError } from "../../kernel/index.js";
+import { exit, InvalidArgumentError, isAlive } from "../../kernel/index.js";
 import { Pipeline, type ProducerDefinition } from "../../pipeline/index.js";
 import type { BrokerName, DemoBroker } from "./brokers.js";
 import { CustomerDirectory } from "./customers.js";
@@ -74,12 +74,16 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   const interrupted = () => {
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
     output.err.write("\ninterrupted\n");
-    const removed = broker?.remove().catch(() => {}) ?? Promise.resolve();
+    // The pipeline goes first: a consumer still reading when the stream is deleted would
+    // create it again (a connector restores the group it reads from).
+    const stopped = running?.then(stopHard, () => {}) ?? Promise.resolve();
+    const removed = stopped.then(() => broker?.remove().catch(() => {}));
     const timeout = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     void Promise.race([removed, timeout]).then(() => process.exit(130));
   };
   process.once("SIGINT", interrupted);
   const ledger = new Ledger();
+  let running: Promise<Pipeline> | undefined;
   try {
     let generated: Generated | undefined;
     let path: string;
@@ -124,7 +128,9 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
         done: allAcknowledged(ledger, published.count),
       };
     }
-    const outcome = await runPipeline(source, ledger, total, dir, options, output);
+    const outcome = await runPipeline(source, ledger, total, dir, options, output, (p) => {
+      running = p;
+    });
     const summary = summarize({ ...outcome, generated, rate: options.rate });
     output.out.write(`${summary.lines.join("\n")}\n`);
     if (options.keep) say(`kept the input and the sink's files in ${dir}`);
@@ -134,6 +140,27 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     await broker?.remove();
   }
+}
+
+/**
+ * Stops `pipeline` without draining (Ctrl-C): its supervisor is killed, its stages (which trap
+ * exits) run their terminate, closing their connections. Resolves once its producers are gone,
+ * or after two seconds.
+ */
+function stopHard(pipeline: Pipeline): Promise<void> {
+  const pid = pipeline.pid;
+  if (pid === undefined) return Promise.resolve();
+  // The producers read from the broker: the stream is safe to delete once they are gone.
+  const producers = pipeline.topology().producers.flatMap((stage) => stage.pid ?? []);
+  exit(pid, "kill");
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const poll = () => {
+      if (!producers.some(isAlive) || Date.now() - started > 2000) resolve();
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
 }
 
 /** Where the pipeline's messages come from, and when it has them all. */
@@ -224,6 +251,7 @@ async function runPipeline(
   dir: string,
   options: DemoOptions,
   output: DemoOutput,
+  started: (pipeline: Promise<Pipeline>) => void,
 ): Promise<Omit<Outcome, "generated" | "rate">> {
   const context: ShopContext = {
     directory: new CustomerDirectory(lookupMs),
@@ -246,9 +274,11 @@ async function runPipeline(
     );
   }
   const began = performance.now();
-  const pipeline = await Pipeline.start(
+  const starting = Pipeline.start(
     shopPipeline({ producer: ledger.stamp(source.producer), rate: options.rate, context }),
   );
+  started(starting);
+  const pipeline = await starting;
   const progress = options.quiet
     ? undefined
     : startProgress({

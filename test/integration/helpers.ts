@@ -1,5 +1,7 @@
-// What the broker integration tests share: waiting on real time, and counting deliveries.
+// What the broker integration tests share: waiting on real time, counting deliveries, and a
+// pipeline whose handlers fail at random.
 import assert from "node:assert/strict";
+import { Pipeline, type ProducerDefinition } from "beamish/pipeline";
 
 /** Waits, in real time, until `condition` holds; fails after `ms`. */
 export async function until(
@@ -28,4 +30,31 @@ export class Ledger {
     for (const n of this.counts.values()) extra += n - 1;
     return extra;
   }
+}
+
+/**
+ * Starts a pipeline over `producer` whose handlers fail at random: `failure` of the messages in
+ * handleMessage and half that in handleBatch, each time they come. Ids that reach a successful
+ * handleBatch go to `ledger`.
+ */
+export function startRandomlyFailing(
+  producer: ProducerDefinition<{ id: number }>,
+  ledger: Ledger,
+  failure: number,
+): Promise<Pipeline<{ id: number }>> {
+  return Pipeline.start({
+    producer: { module: producer },
+    processors: { default: { concurrency: 4, maxDemand: 10 } },
+    batchers: { default: { batchSize: 50, batchTimeout: 20 } },
+    handleMessage: (_processor, message) => {
+      if (Math.random() < failure) throw new Error("random handler failure");
+      return message;
+    },
+    handleBatch: (_batcher, messages) =>
+      messages.map((m) => {
+        if (Math.random() < failure / 2) return m.fail("random batch failure");
+        ledger.add((m.data as { id: number }).id);
+        return m;
+      }),
+  });
 }

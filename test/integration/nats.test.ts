@@ -27,7 +27,7 @@ import { isBeamishError } from "beamish";
 import { type NatsMetadata, natsProducer } from "beamish/connectors/nats";
 import { type ConnectionEvent, type Message, Pipeline, pipelineChannels } from "beamish/pipeline";
 import { withRuntime } from "beamish/testing";
-import { Ledger, until } from "./helpers.js";
+import { Ledger, startRandomlyFailing, until } from "./helpers.js";
 import { startProxy } from "./proxy.js";
 
 const PORT = 4222;
@@ -93,22 +93,7 @@ function randomlyFailing(
     maxBatch: 50,
     connect: { backoff: { min: 20, max: 200 } },
   });
-  const start = () =>
-    Pipeline.start({
-      producer: { module: producer },
-      processors: { default: { concurrency: 4, maxDemand: 10 } },
-      batchers: { default: { batchSize: 50, batchTimeout: 20 } },
-      handleMessage: (_processor, message) => {
-        if (Math.random() < failure) throw new Error("random handler failure");
-        return message;
-      },
-      handleBatch: (_batcher, messages) =>
-        messages.map((m) => {
-          if (Math.random() < failure / 2) return m.fail("random batch failure");
-          ledger.add(m.data.id);
-          return m;
-        }),
-    });
+  const start = () => startRandomlyFailing(producer, ledger, failure);
   return { producer, start };
 }
 

@@ -36,3 +36,20 @@ export async function elapsed(fn: () => unknown): Promise<number> {
   await fn();
   return performance.now() - start;
 }
+
+/** A promise resolved by calling `done`: what a workload awaits until its last event came. */
+export function latch(): { readonly done: () => void; readonly finished: Promise<void> } {
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  return { done, finished };
+}
+
+/** Throws unless ids 0..n-1 were each handled once: `count` of them, summing to `sum`. */
+export function checkIds(count: number, sum: number, n: number): void {
+  const expected = (n * (n - 1)) / 2;
+  if (count !== n || sum !== expected) {
+    throw new Error(`handled ${count}, sum ${sum}; expected ${n}, ${expected}`);
+  }
+}

@@ -11,7 +11,7 @@ import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jet
 import { connect } from "@nats-io/transport-node";
 import { natsProducer } from "beamish/connectors/nats";
 import { type Message, Pipeline } from "beamish/pipeline";
-import { rate, workload } from "../workload.js";
+import { checkIds, latch, rate, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const SERVERS = "127.0.0.1:4222";
@@ -59,22 +59,12 @@ async function withStream(timed: (stream: string) => Promise<number>): Promise<n
   }
 }
 
-function check(count: number, sum: number): void {
-  const expected = (N * (N - 1)) / 2;
-  if (count !== N || sum !== expected) {
-    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
-  }
-}
-
 async function beamish(): Promise<number> {
   return withStream((stream) =>
     inFreshRuntime(async () => {
       let count = 0;
       let sum = 0;
-      let done: () => void = () => {};
-      const finished = new Promise<void>((resolve) => {
-        done = resolve;
-      });
+      const { done, finished } = latch();
       const producer = natsProducer<Payload>({
         servers: SERVERS,
         stream,
@@ -102,7 +92,7 @@ async function beamish(): Promise<number> {
         await finished;
         await pipeline.stop();
       });
-      check(count, sum);
+      checkIds(count, sum, N);
       if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
       return figure;
     }),
@@ -134,7 +124,7 @@ async function raw(): Promise<number> {
       await nc.flush();
       await nc.close();
     });
-    check(count, sum);
+    checkIds(count, sum, N);
     return figure;
   });
 }

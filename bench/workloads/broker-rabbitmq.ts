@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import amqp, { type Channel, type ConsumeMessage } from "amqplib";
 import { rabbitmqProducer } from "beamish/connectors/rabbitmq";
 import { type Message, Pipeline } from "beamish/pipeline";
-import { rate, workload } from "../workload.js";
+import { checkIds, latch, rate, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
@@ -46,22 +46,12 @@ async function withQueue(timed: (queue: string) => Promise<number>): Promise<num
   }
 }
 
-function check(count: number, sum: number): void {
-  const expected = (N * (N - 1)) / 2;
-  if (count !== N || sum !== expected) {
-    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
-  }
-}
-
 async function beamish(): Promise<number> {
   return withQueue((queue) =>
     inFreshRuntime(async () => {
       let count = 0;
       let sum = 0;
-      let done: () => void = () => {};
-      const finished = new Promise<void>((resolve) => {
-        done = resolve;
-      });
+      const { done, finished } = latch();
       const producer = rabbitmqProducer<Payload>({ url: URL, queue, prefetch: PREFETCH });
       // Connected, channel open, queue checked: consumption starts with the processors' demand.
       const pipeline = await Pipeline.start({
@@ -86,7 +76,7 @@ async function beamish(): Promise<number> {
         // The last acks are settled once the broker confirms the channel's close.
         await pipeline.stop();
       });
-      check(count, sum);
+      checkIds(count, sum, N);
       if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
       return figure;
     }),
@@ -120,7 +110,7 @@ async function raw(): Promise<number> {
       await channel.close();
       await connection.close();
     });
-    check(count, sum);
+    checkIds(count, sum, N);
     return figure;
   });
 }

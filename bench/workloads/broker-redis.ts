@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { redisProducer } from "beamish/connectors/redis";
 import { type Message, Pipeline } from "beamish/pipeline";
 import { createClient } from "redis";
-import { rate, workload } from "../workload.js";
+import { checkIds, latch, rate, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const URL = "redis://127.0.0.1:6379";
@@ -56,22 +56,12 @@ async function withStream(timed: (stream: string) => Promise<number>): Promise<n
   }
 }
 
-function check(count: number, sum: number): void {
-  const expected = (N * (N - 1)) / 2;
-  if (count !== N || sum !== expected) {
-    throw new Error(`handled ${count}, sum ${sum}; expected ${N}, ${expected}`);
-  }
-}
-
 async function beamish(): Promise<number> {
   return withStream((stream) =>
     inFreshRuntime(async () => {
       let count = 0;
       let sum = 0;
-      let done: () => void = () => {};
-      const finished = new Promise<void>((resolve) => {
-        done = resolve;
-      });
+      const { done, finished } = latch();
       const producer = redisProducer<Payload>({ url: URL, stream, group: GROUP, decode });
       const figure = await rate(N, async () => {
         const pipeline = await Pipeline.start({
@@ -95,7 +85,7 @@ async function beamish(): Promise<number> {
         // stop() waits for the last XACKs before closing the connection.
         await pipeline.stop();
       });
-      check(count, sum);
+      checkIds(count, sum, N);
       if (producer.counters.acked !== N) throw new Error(`acked ${producer.counters.acked}`);
       return figure;
     }),
@@ -137,7 +127,7 @@ async function raw(): Promise<number> {
       await Promise.all(acks);
       await client.close();
     });
-    check(count, sum);
+    checkIds(count, sum, N);
     return figure;
   });
 }

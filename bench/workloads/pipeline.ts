@@ -7,7 +7,7 @@ import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GenStage } from "beamish";
 import { type Acknowledger, Message, Pipeline, type ProducerDefinition } from "beamish/pipeline";
-import { rate, workload } from "../workload.js";
+import { latch, rate, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const N = 1_000_000;
@@ -57,10 +57,7 @@ function counter(acknowledger: Acknowledger): ProducerDefinition<number, { next:
 async function beamish(batched: boolean): Promise<number> {
   return inFreshRuntime(async () => {
     const tally: Tally = { acked: 0, sum: 0 };
-    let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
+    const { done, finished } = latch();
     const acknowledger = counting(tally, done);
     const figure = await rate(N, async () => {
       const running = await Pipeline.start({

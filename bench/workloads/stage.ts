@@ -5,7 +5,7 @@
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GenStage, type Pid } from "beamish";
-import { rate, workload } from "../workload.js";
+import { latch, rate, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const N = 10_000_000;
@@ -68,10 +68,7 @@ const sumTo = (n: number) => (n * (n - 1)) / 2;
 async function beamish(stages: 2 | 3, consumers: 1 | 2): Promise<number> {
   return inFreshRuntime(async () => {
     const shared = { count: 0, sum: 0 };
-    let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
+    const { done, finished } = latch();
     return rate(N, async () => {
       let source = await GenStage.start(counter(N), undefined);
       if (stages === 3) source = await GenStage.start(plusOne, source);

@@ -16,6 +16,12 @@ export interface Workload {
   /** Timed repetitions (at least 5) and warm-up repetitions. */
   readonly repetitions?: number;
   readonly warmup?: number;
+  /**
+   * Fresh processes per implementation, taken in turn (A, B, A, B, ...) so that drift in the
+   * machine or a broker over the run weighs on every implementation alike; the figure is the
+   * median of all their samples. Default 1.
+   */
+  readonly rounds?: number;
 }
 
 /** Defines a workload (an identity function that checks the shape at compile time). */

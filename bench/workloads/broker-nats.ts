@@ -131,6 +131,7 @@ async function raw(): Promise<number> {
 
 export const brokerNats = workload({
   name: "broker-nats",
+  rounds: 3,
   unit: "msgs/s",
   params: {
     n: N,

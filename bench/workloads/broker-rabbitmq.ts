@@ -117,6 +117,7 @@ async function raw(): Promise<number> {
 
 export const brokerRabbitmq = workload({
   name: "broker-rabbitmq",
+  rounds: 3,
   unit: "msgs/s",
   params: { n: N, prefetch: PREFETCH, batchSize: BATCH_SIZE, concurrency: CONCURRENCY },
   impls: { beamish, raw },

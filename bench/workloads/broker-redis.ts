@@ -134,6 +134,7 @@ async function raw(): Promise<number> {
 
 export const brokerRedis = workload({
   name: "broker-redis",
+  rounds: 3,
   unit: "msgs/s",
   params: { n: N, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, maxDemand: MAX_DEMAND },
   impls: { beamish, raw },

@@ -35,6 +35,7 @@ let piscina: Piscina | undefined;
 
 export const threadsCpu = workload({
   name: "threads-cpu",
+  rounds: 3,
   unit: "ops/s",
   params: { n: ITEMS, threads: THREADS, roundsPerItem: 400_000 },
   impls: {

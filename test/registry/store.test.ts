@@ -93,6 +93,86 @@ describe("RegistryStore without processes", () => {
   });
 });
 
+describe("RegistryStore against a model", () => {
+  type Op =
+    | { op: "register"; pid: number; key: string; value: number }
+    | { op: "unregister"; pid: number; key: string }
+    | { op: "exit"; pid: number };
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      op: fc.constant("register" as const),
+      pid: fc.integer({ min: 1, max: 3 }),
+      key: fc.constantFrom("a", "b", "c", "d"),
+      value: fc.integer(),
+    }),
+    fc.record({
+      op: fc.constant("unregister" as const),
+      pid: fc.integer({ min: 1, max: 3 }),
+      key: fc.constantFrom("a", "b", "c", "d"),
+    }),
+    fc.record({ op: fc.constant("exit" as const), pid: fc.integer({ min: 1, max: 3 }) }),
+  );
+
+  // The model: every entry in registration order, as [pid, key, value].
+  for (const kind of ["unique", "duplicate"] as const) {
+    test(`${kind}: register, unregister and exit in any order agree with a list of entries`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(opArb, { maxLength: 40 }),
+          fc.integer({ min: 1, max: 3 }),
+          (ops, n) => {
+            const store = new RegistryStore<string, number>(kind, n);
+            const records = new Map<number, ReturnType<typeof store.register>>();
+            let model: Array<[number, string, number]> = [];
+            for (const o of ops) {
+              if (o.op === "register") {
+                const taken = model.some(([, k]) => k === o.key);
+                if (kind === "unique" && taken) {
+                  assert.throws(() => store.register(pid(o.pid), o.key, o.value), {
+                    code: "ERR_ALREADY_REGISTERED",
+                  });
+                  continue;
+                }
+                const held = model.some(([p]) => p === o.pid);
+                const created = store.register(pid(o.pid), o.key, o.value);
+                assert.equal(created !== null, !held, `a record is created for a pid with no key`);
+                if (created !== null) records.set(o.pid, created);
+                model.push([o.pid, o.key, o.value]);
+              } else if (o.op === "unregister") {
+                const before = model.length;
+                model = model.filter(([p, k]) => !(p === o.pid && k === o.key));
+                assert.equal(store.unregister(pid(o.pid), o.key), before - model.length, "removed");
+              } else {
+                const record = records.get(o.pid);
+                if (record) store.removeRecord(record);
+                records.delete(o.pid);
+                model = model.filter(([p]) => p !== o.pid);
+              }
+              assert.equal(store.size, model.length, "size");
+              assert.equal(store.processCount, new Set(model.map(([p]) => p)).size, "processes");
+            }
+            for (const key of ["a", "b", "c", "d"]) {
+              const expected = model.filter(([, k]) => k === key).map(([p, , v]) => [pid(p), v]);
+              assert.deepEqual(store.lookup(key), expected, `lookup ${key}`);
+              for (const p of [1, 2, 3]) {
+                const mine = model.filter(([q, k]) => q === p && k === key).map(([, , v]) => v);
+                assert.deepEqual(store.values(key, pid(p)), mine, `values ${key} of ${p}`);
+              }
+            }
+            for (const p of [1, 2, 3]) {
+              const mine = model.filter(([q]) => q === p);
+              // Duplicate keys are listed grouped under the key's first registration.
+              const order = [...new Set(mine.map(([, k]) => k))];
+              const expected = order.flatMap((k) => mine.filter(([, q]) => q === k).map(() => k));
+              assert.deepEqual(store.keys(pid(p)), expected, `keys of ${p}`);
+            }
+          },
+        ),
+      );
+    });
+  }
+});
+
 describe("value patterns", () => {
   test("objects match on their listed keys, arrays and primitives exactly", () => {
     assert.ok(matchesPattern({ a: 1 }, { a: 1, b: 2 }));

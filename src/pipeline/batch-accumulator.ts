@@ -1,13 +1,13 @@
 /**
  * Batch accumulation in a batcher: open batches per batch key, closed when full, when a message
- * asks to flush, on timeout or at drain. A pure state machine; the batcher stage owns the timers.
+ * asks to flush, on timeout or at drain. A pure state machine; the batcher stage owns the clock and its timer.
  */
 import type { Message } from "./message.js";
 
-/** One batch being filled. `timer` is the batcher's, started when the batch opened. */
+/** One batch being filled. `deadline` is when it times out, set by the batcher as it opens. */
 export class OpenBatch {
   readonly messages: Message[] = [];
-  timer: unknown;
+  deadline = Number.POSITIVE_INFINITY;
   constructor(
     readonly key: unknown,
     readonly partition: number,
@@ -62,11 +62,26 @@ export class BatchAccumulator {
     return undefined;
   }
 
-  /** Closes `batch` if it is still open (its timer fired); else undefined. */
-  closeIfOpen(batch: OpenBatch): OpenBatch | undefined {
-    if (this.open[batch.partition]?.get(batch.key) !== batch) return undefined;
-    this.close(batch);
-    return batch;
+  /**
+   * Closes and returns the open batches whose deadline is at or before `now`, oldest first
+   * within a partition.
+   */
+  closeExpired(now: number): OpenBatch[] {
+    const out: OpenBatch[] = [];
+    for (const open of this.open) {
+      for (const batch of open.values()) if (batch.deadline <= now) out.push(batch);
+    }
+    for (const batch of out) this.close(batch);
+    return out;
+  }
+
+  /** The earliest deadline of the open batches; `Infinity` when none is open. */
+  nextDeadline(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const open of this.open) {
+      for (const batch of open.values()) if (batch.deadline < next) next = batch.deadline;
+    }
+    return next;
   }
 
   /** Closes and returns every open batch (oldest first within a partition). */

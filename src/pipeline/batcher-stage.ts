@@ -2,11 +2,19 @@
  * @internal A batcher: groups the messages routed to it into batches by batch key (and
  * partition), closed when full, flushed, timed out or drained, and hands them to its batch
  * processors. Messages it holds when it exits abnormally are failed with the exit reason.
+ *
+ * Batch timeouts take one timer per batcher, not one per batch: every batch of a batcher has the
+ * same `batchTimeout`, so the timer is armed for the earliest deadline and, when it fires, closes
+ * what is due and re-arms for the next. A batch closed by size leaves the timer armed (setting
+ * and clearing a clock timer per batch cost more than the rest of the batch's bookkeeping); it
+ * fires at most once per timeout with nothing to do, and is cancelled when the batcher exits.
  */
 import { stop } from "../gen-server/directives.js";
 import { cancelTimer, sendAfter, type TimerRef } from "../kernel/api.js";
+import type { Clock } from "../kernel/clock.js";
 import { type ExitReason, isNormalExit } from "../kernel/exit.js";
 import type { Self } from "../kernel/process.js";
+import { currentRuntime } from "../kernel/runtime.js";
 import { type Definition, emit, producerConsumer } from "../stage/definition.js";
 import { DemandDispatcher } from "../stage/dispatcher.js";
 import { asyncInfo, cancel } from "../stage/gen-stage.js";
@@ -32,9 +40,11 @@ export class Batch {
   ) {}
 }
 
-class Timeout {
-  constructor(readonly batch: OpenBatch) {}
-}
+/**
+ * Sent by the batcher's timer to the batcher: close the batches whose deadline passed. One per
+ * arming, so that a tick already in the mailbox when its timer was cancelled is told apart.
+ */
+class BatchTimeout {}
 
 interface State {
   readonly core: Core;
@@ -44,6 +54,10 @@ interface State {
   readonly consumers: StageFrom[];
   producers: number;
   readonly self: Self;
+  readonly clock: Clock;
+  /** The one timer, armed for the earliest deadline of the open batches, and its message. */
+  timer: TimerRef | undefined;
+  tick: BatchTimeout | undefined;
   readonly onOpen: (batch: OpenBatch) => void;
   readonly report: Report;
   /** The batch processor a message goes to, when the batcher is partitioned. */
@@ -67,6 +81,9 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       consumers: [],
       producers: 0,
       self,
+      clock: currentRuntime().clock,
+      timer: undefined,
+      tick: undefined,
       onOpen: (batch) => open(state, batch),
       report: (error) => core.report(self, error),
       partition:
@@ -145,11 +162,20 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
   },
 
   handleInfo(message, state) {
-    if (message instanceof Timeout) {
-      const closed = state.batches.closeIfOpen(message.batch);
-      state.stats.pending = state.batches.pending;
-      if (closed === undefined) return state;
-      return emit([close(state, closed, "timeout")], state);
+    if (message instanceof BatchTimeout) {
+      if (message !== state.tick) return state;
+      state.timer = undefined;
+      state.tick = undefined;
+      const batches = state.batches;
+      const expired = batches.closeExpired(state.clock.now());
+      const next = batches.nextDeadline();
+      if (next !== Number.POSITIVE_INFINITY) arm(state, next);
+      state.stats.pending = batches.pending;
+      if (expired.length === 0) return state;
+      return emit(
+        expired.map((batch) => close(state, batch, "timeout")),
+        state,
+      );
     }
     if (message === CANCEL_CONSUMERS) {
       for (const from of state.consumers.splice(0)) cancel(from, "shutdown");
@@ -159,13 +185,13 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
   },
 
   terminate(reason: ExitReason, state) {
+    // A batch timer outliving its batcher would hold Node's event loop open until it fires.
+    disarm(state);
     const open = state.batches.closeAll();
     state.stats.pending = 0;
     if (open.length === 0) return;
     const failed: Message[] = [];
     for (const batch of open) {
-      // A batch timer outliving its batcher would hold Node's event loop open until it fires.
-      if (batch.timer !== undefined) cancelTimer(batch.timer as TimerRef);
       for (const m of batch.messages) failed.push(m.fail(reason));
     }
     state.stats.failed += failed.length;
@@ -177,16 +203,29 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
 };
 
 function open(state: State, batch: OpenBatch): void {
-  batch.timer = sendAfter(state.self.pid, new Timeout(batch), state.config.batchTimeout);
+  batch.deadline = state.clock.now() + state.config.batchTimeout;
+  if (state.timer === undefined) arm(state, batch.deadline);
+}
+
+function arm(state: State, deadline: number): void {
+  const tick = new BatchTimeout();
+  state.tick = tick;
+  state.timer = sendAfter(state.self.pid, tick, Math.max(0, deadline - state.clock.now()));
+}
+
+function disarm(state: State): void {
+  if (state.timer !== undefined) cancelTimer(state.timer);
+  state.timer = undefined;
+  state.tick = undefined;
 }
 
 function close(state: State, batch: OpenBatch, trigger: BatchTrigger): Batch {
-  if (trigger !== "timeout" && batch.timer !== undefined) cancelTimer(batch.timer as TimerRef);
   state.stats.batches++;
   return new Batch(state.config.name, batch.key, batch.partition, batch.messages, trigger);
 }
 
 function closeAll(state: State, trigger: BatchTrigger): Batch[] {
+  disarm(state);
   const out = state.batches.closeAll().map((batch) => close(state, batch, trigger));
   state.stats.pending = 0;
   return out;

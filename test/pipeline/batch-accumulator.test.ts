@@ -107,42 +107,45 @@ describe("BatchAccumulator", () => {
     assert.equal(p0?.partition, 0);
   });
 
-  test("closeIfOpen closes a batch that is still open (its timer fired)", () => {
-    const batches = new BatchAccumulator(10);
-    let open: OpenBatch | undefined;
-    batches.add(message(1), 0, (b) => {
-      open = b;
-    });
-    batches.add(message(2), 0, () => {});
-    const closed = batches.closeIfOpen(open as OpenBatch);
-    assert.equal(closed, open);
-    assert.deepEqual(data(closed), [1, 2]);
+  test("closeExpired closes the batches whose deadline passed, and only those", () => {
+    const batches = new BatchAccumulator(10, 2);
+    let t = 0;
+    const opens = (b: OpenBatch) => {
+      b.deadline = t + 100;
+    };
+    batches.add(message(1, "a"), 0, opens);
+    t = 30;
+    batches.add(message(2, "b"), 0, opens);
+    batches.add(message(3, "c"), 1, opens);
+    batches.add(message(4, "a"), 0, opens);
+    assert.equal(batches.nextDeadline(), 100, "the oldest batch's deadline");
+    assert.deepEqual(batches.closeExpired(99), [], "nothing is due before its deadline");
+    const due = batches.closeExpired(100);
+    assert.deepEqual(due.map(data), [[1, 4]], "the batch opened first, with what it took since");
+    assert.equal(batches.pending, 2);
+    assert.equal(batches.nextDeadline(), 130, "then the next oldest");
+    assert.deepEqual(batches.closeExpired(100), [], "not twice");
+    assert.deepEqual(batches.closeExpired(500).map(data), [[2], [3]], "both partitions");
     assert.equal(batches.pending, 0);
-    assert.equal(batches.closeIfOpen(open as OpenBatch), undefined, "not twice");
+    assert.equal(batches.nextDeadline(), Number.POSITIVE_INFINITY, "none open");
   });
 
-  test("closeIfOpen ignores a batch already closed by size, even once its key has a new batch", () => {
+  test("a batch closed by size or by closeAll is not closed again by its deadline", () => {
     const batches = new BatchAccumulator(2);
-    let first: OpenBatch | undefined;
-    batches.add(message(1), 0, (b) => {
-      first = b;
+    const opens = (b: OpenBatch) => {
+      b.deadline = 100;
+    };
+    batches.add(message(1), 0, opens);
+    batches.add(message(2), 0, opens);
+    batches.add(message(3), 0, (b) => {
+      b.deadline = 200;
     });
-    batches.add(message(2), 0, () => {});
-    batches.add(message(3), 0, () => {});
-    assert.equal(batches.closeIfOpen(first as OpenBatch), undefined);
+    assert.equal(batches.nextDeadline(), 200, "the full batch no longer counts");
+    assert.deepEqual(batches.closeExpired(150), []);
     assert.equal(batches.pending, 1, "the newer batch of the same key stays open");
-    assert.deepEqual(batches.closeAll().map(data), [[3]]);
-  });
-
-  test("closeIfOpen ignores a batch already taken by closeAll", () => {
-    const batches = new BatchAccumulator(10);
-    let open: OpenBatch | undefined;
-    batches.add(message(1), 0, (b) => {
-      open = b;
-    });
     batches.closeAll();
-    assert.equal(batches.closeIfOpen(open as OpenBatch), undefined);
-    assert.equal(batches.pending, 0);
+    assert.deepEqual(batches.closeExpired(1000), []);
+    assert.equal(batches.nextDeadline(), Number.POSITIVE_INFINITY);
   });
 
   test("closeAll returns every open batch, oldest first within a partition, and resets pending", () => {
@@ -178,7 +181,7 @@ describe("BatchAccumulator", () => {
     assert.deepEqual(data(batches.add(message(3), 0, () => {})), [2, 3]);
   });
 
-  test("property: no message is lost or duplicated across add, closeIfOpen and closeAll", () => {
+  test("property: no message is lost or duplicated across add, closeExpired and closeAll", () => {
     type Op =
       | {
           readonly op: "add";
@@ -186,7 +189,7 @@ describe("BatchAccumulator", () => {
           readonly partition: number;
           readonly flush: boolean;
         }
-      | { readonly op: "timeout"; readonly which: number }
+      | { readonly op: "timeout"; readonly after: number }
       | { readonly op: "closeAll" };
     const op: fc.Arbitrary<Op> = fc.oneof(
       {
@@ -198,7 +201,10 @@ describe("BatchAccumulator", () => {
           flush: fc.boolean(),
         }),
       },
-      { weight: 2, arbitrary: fc.record({ op: fc.constant("timeout" as const), which: fc.nat() }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({ op: fc.constant("timeout" as const), after: fc.nat(20) }),
+      },
       { weight: 1, arbitrary: fc.record({ op: fc.constant("closeAll" as const) }) },
     );
     fc.assert(
@@ -207,7 +213,10 @@ describe("BatchAccumulator", () => {
         fc.array(op, { maxLength: 80 }),
         (batchSize, ops) => {
           const batches = new BatchAccumulator(batchSize, 3);
-          const opened: OpenBatch[] = [];
+          let now = 0;
+          const opens = (b: OpenBatch) => {
+            b.deadline = now + 10;
+          };
           const out: OpenBatch[] = [];
           const added: Message[] = [];
           const collect = (batch: OpenBatch | undefined) => {
@@ -222,10 +231,21 @@ describe("BatchAccumulator", () => {
             if (o.op === "add") {
               const m = message(added.length, o.key, o.flush ? "flush" : "bulk");
               added.push(m);
-              collect(batches.add(m, o.partition, (b) => opened.push(b)));
+              collect(batches.add(m, o.partition, opens));
+              now++;
             } else if (o.op === "timeout") {
-              if (opened.length > 0)
-                collect(batches.closeIfOpen(opened[o.which % opened.length] as OpenBatch));
+              now += o.after;
+              const next = batches.nextDeadline();
+              const due = batches.closeExpired(now);
+              for (const b of due) {
+                assert.ok(b.deadline <= now, "only what is due closes");
+                collect(b);
+              }
+              assert.equal(
+                due.length > 0,
+                next <= now,
+                "the earliest deadline says whether any is due",
+              );
             } else {
               for (const b of batches.closeAll()) collect(b);
             }

@@ -140,6 +140,70 @@ describe("batch triggers", () => {
   );
 
   test(
+    "one timer serves a batcher: a batch opened while it is armed for an earlier one still times out at its own deadline",
+    withRuntime(async ({ clock, crashes }) => {
+      const { pipeline, deliveries } = await recording<string>(clock, {
+        batchers: { default: { batchSize: 2, batchTimeout: 100 } },
+        handleMessage: (_processor, message: Message<string>) =>
+          message.putBatchKey(message.data[0]),
+      });
+      // a1 opens a batch (the timer is armed for 100) that a2 closes by size at 10.
+      const a = Pipeline.testBatch(pipeline, ["a1"]);
+      await clock.advance(10);
+      const a2 = Pipeline.testBatch(pipeline, ["a2"]);
+      await clock.advance(0);
+      assert.deepEqual(
+        deliveries.map((d) => [d.data, d.info.trigger, d.at]),
+        [[["a1", "a2"], "size", 10]],
+        "closed by size",
+      );
+      // b1 opens at 50, c1 at 70: the tick at 100 finds neither due.
+      await clock.advance(40);
+      const b = Pipeline.testBatch(pipeline, ["b1"]);
+      await clock.advance(20);
+      const c = Pipeline.testBatch(pipeline, ["c1"]);
+      await clock.advance(79);
+      assert.equal(deliveries.length, 1, "b1 is not due before 150");
+      await clock.advance(1);
+      assert.deepEqual(
+        deliveries.slice(1).map((d) => [d.data, d.info.trigger, d.at]),
+        [[["b1"], "timeout", 150]],
+        "b1 at its own deadline",
+      );
+      await clock.advance(20);
+      assert.deepEqual(
+        deliveries.slice(2).map((d) => [d.data, d.info.trigger, d.at]),
+        [[["c1"], "timeout", 170]],
+        "c1 at its own deadline",
+      );
+      await Promise.all([a, a2, b, c]);
+      await clock.advance(1000);
+      assert.equal(deliveries.length, 3, "no batch twice");
+      await pipeline.stop();
+      assert.equal(clock.pendingTimers, 0, "no timer outlives the stopped pipeline");
+      assert.deepEqual(crashes, []);
+    }),
+  );
+
+  test(
+    "a batcher stopped with its timer armed and no batch open leaves no timer behind",
+    withRuntime(async ({ clock, crashes }) => {
+      const { pipeline, deliveries } = await recording<number>(clock, {
+        batchers: { default: { batchSize: 2, batchTimeout: 100 } },
+      });
+      await settled(clock, Pipeline.testBatch(pipeline, [1, 2]));
+      assert.deepEqual(
+        deliveries.map((d) => d.info.trigger),
+        ["size"],
+        "closed by size, the timer still armed",
+      );
+      await pipeline.stop();
+      assert.equal(clock.pendingTimers, 0, "the armed timer is cancelled");
+      assert.deepEqual(crashes, []);
+    }),
+  );
+
+  test(
     "a message in flush mode closes its batch at once, with what it holds",
     withRuntime(async ({ clock, crashes }) => {
       const { pipeline, deliveries } = await recording<number>(clock, {

@@ -13,6 +13,13 @@ export const TURN_BUDGET = 500;
 export const TIME_SLICE_MS = 4;
 /** Fast-path receives between two looks at the clock in {@link Scheduler.shouldYield}. */
 const YIELD_CHECK_EVERY = 64;
+/** Drains started by {@link Scheduler.enqueue} between two looks at the clock. */
+const ENQUEUE_CHECK_EVERY = 8;
+/**
+ * Drains are chained on a settled promise: Node's `queueMicrotask` wraps each callback in an
+ * async resource, which cost more than the drain of a one-message turn.
+ */
+const settled = Promise.resolve();
 
 /**
  * @internal The run queue. Node cannot preempt, so fairness comes from two bounds: a process
@@ -28,19 +35,36 @@ export class Scheduler {
   private sliceStart = 0;
   private sliceGeneration = 0;
   private sinceYieldCheck = 0;
+  private sinceEnqueueCheck = 0;
+  /** The current slice was seen spent: every drain until it closes waits for setImmediate. */
+  private sliceSpent = false;
 
-  /** Puts `process` at the back of the run queue and makes sure a drain is coming. */
+  /**
+   * Puts `process` at the back of the run queue and makes sure a drain is coming. Processes that
+   * wake each other through promises start a drain per message, so the clock is read only every
+   * {@link ENQUEUE_CHECK_EVERY} of them: a spent slice runs at most that many more small drains.
+   */
   enqueue(process: Runnable): void {
     process.queued = true;
     this.queue.push(process);
     if (!this.drainPending) {
       this.drainPending = true;
-      if (this.sliceOpen && performance.now() - this.sliceStart > TIME_SLICE_MS) {
-        setImmediate(this.drainAfterYield);
-      } else {
-        queueMicrotask(this.drain);
-      }
+      if (this.sliceOpen && this.spentOnEnqueue()) setImmediate(this.drainAfterYield);
+      else settled.then(this.drain);
     }
+  }
+
+  private spentOnEnqueue(): boolean {
+    if (this.sliceSpent) return true;
+    if (++this.sinceEnqueueCheck < ENQUEUE_CHECK_EVERY) return false;
+    this.sinceEnqueueCheck = 0;
+    return this.checkSpent();
+  }
+
+  /** Reads the clock: true (and remembered until the slice closes) once the slice is spent. */
+  private checkSpent(): boolean {
+    if (performance.now() - this.sliceStart > TIME_SLICE_MS) this.sliceSpent = true;
+    return this.sliceSpent;
   }
 
   /**
@@ -56,7 +80,7 @@ export class Scheduler {
       this.openSlice();
       return false;
     }
-    return performance.now() - this.sliceStart > TIME_SLICE_MS;
+    return this.sliceSpent || this.checkSpent();
   }
 
   /** Processes waiting for their turn. */
@@ -80,7 +104,7 @@ export class Scheduler {
       // Reading the clock costs more than a small turn: look only every 64 messages' worth.
       if (work >= 64) {
         work = 0;
-        if (queue.length > 0 && performance.now() - this.sliceStart > TIME_SLICE_MS) {
+        if (queue.length > 0 && (this.sliceSpent || this.checkSpent())) {
           setImmediate(this.drainAfterYield);
           return;
         }
@@ -96,6 +120,8 @@ export class Scheduler {
 
   private openSlice(): void {
     this.sliceOpen = true;
+    this.sliceSpent = false;
+    this.sinceEnqueueCheck = 0;
     this.sliceStart = performance.now();
     const generation = ++this.sliceGeneration;
     // The slice ends when the event loop reaches its check phase: every microtask of this

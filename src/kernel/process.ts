@@ -2,6 +2,7 @@ import type { TimerHandle } from "./clock.js";
 import { invalidArgument } from "./errors.js";
 import { DownMessage, ExitMessage, type ExitReason, ProcessExitedError } from "./exit.js";
 import { attachHook, detachHook, ExitHook, fireHooks } from "./hooks.js";
+import { LinkSet } from "./links.js";
 import { checkFunction, checkTimeout } from "./options.js";
 import { Pid, type Ref } from "./pid.js";
 import { Queue } from "./queue.js";
@@ -50,9 +51,9 @@ export class Process implements Self {
   private readonly actor: Actor | null;
   private mailbox: Queue<unknown> | null = null;
   // Most processes have at most one link (a task or child to its parent): it takes a field, and
-  // only a process with several links pays for a Set.
+  // only a process with several links pays for a LinkSet.
   private linkOne: Process | null = null;
-  private linkMany: Set<Process> | null = null;
+  private linkMany: LinkSet<Process> | null = null;
   private monitoring: Map<number, Monitor> | null = null;
   private controller: AbortController | null = null;
   private busy = false;
@@ -507,7 +508,7 @@ export class Process implements Self {
     if (this.linkMany !== null) this.linkMany.add(other);
     else if (this.linkOne === null) this.linkOne = other;
     else if (this.linkOne !== other) {
-      this.linkMany = new Set([this.linkOne, other]);
+      this.linkMany = new LinkSet(this.linkOne, other);
       this.linkOne = null;
     }
   }

@@ -27,6 +27,11 @@ export class BatchAccumulator {
   private readonly open: Map<unknown, OpenBatch>[];
   /** Messages in open batches. */
   pending = 0;
+  /**
+   * The batch the last message went to, while it is open: consecutive messages of one key (the
+   * usual run) skip the Map lookup.
+   */
+  private last: OpenBatch | null = null;
 
   constructor(
     readonly batchSize: number,
@@ -45,13 +50,19 @@ export class BatchAccumulator {
     partition: number,
     onOpen: (batch: OpenBatch) => void,
   ): OpenBatch | undefined {
-    const open = this.open[partition] as Map<unknown, OpenBatch>;
     const key = message.batchKey;
-    let batch = open.get(key);
-    if (batch === undefined) {
-      batch = new OpenBatch(key, partition);
-      open.set(key, batch);
-      onOpen(batch);
+    let batch = this.last;
+    // `===` misses NaN keys, which then take the Map's SameValueZero lookup: still correct.
+    if (batch === null || batch.key !== key || batch.partition !== partition) {
+      const open = this.open[partition] as Map<unknown, OpenBatch>;
+      let found = open.get(key);
+      if (found === undefined) {
+        found = new OpenBatch(key, partition);
+        open.set(key, found);
+        onOpen(found);
+      }
+      batch = found;
+      this.last = found;
     }
     batch.messages.push(message);
     this.pending++;
@@ -88,11 +99,13 @@ export class BatchAccumulator {
   closeAll(): OpenBatch[] {
     const all = this.open.flatMap((open) => [...open.values()]);
     for (const open of this.open) open.clear();
+    this.last = null;
     this.pending = 0;
     return all;
   }
 
   private close(batch: OpenBatch): void {
+    if (this.last === batch) this.last = null;
     this.open[batch.partition]?.delete(batch.key);
     this.pending -= batch.messages.length;
   }

@@ -134,30 +134,34 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
     const { batches, config, stats } = state;
     stats.received += messages.length;
     const partition = state.partition;
-    const out: Batch[] = [];
-    const failed: Message[] = [];
+    // Most calls close no batch and fail nothing: no array for either until one is needed.
+    let out: Batch[] | null = null;
+    let failed: Message[] | null = null;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as Message;
       const index = partition === undefined ? 0 : partition(message);
       if (message.failed) {
+        if (failed === null) failed = [];
         failed.push(message);
         continue;
       }
       const closed = batches.add(message, index, state.onOpen);
       if (closed === undefined) continue;
       const full = closed.messages.length >= config.batchSize;
+      if (out === null) out = [];
       out.push(close(state, closed, full ? "size" : "flush"));
     }
     stats.pending = batches.pending;
-    const result = out.length === 0 ? state : emit(out, state);
-    if (failed.length === 0) return result;
+    const result = out === null ? state : emit(out, state);
+    if (failed === null) return result;
+    const failedMessages = failed;
     // Its partitionBy threw: the message cannot be placed in a batch.
-    stats.failed += failed.length;
+    stats.failed += failedMessages.length;
     const settle = () => {
-      acknowledge([], failed, state.report);
+      acknowledge([], failedMessages, state.report);
       return result;
     };
-    const pending = handleFailed(state.core, failed);
+    const pending = handleFailed(state.core, failedMessages);
     return pending === undefined ? settle() : pending.then(settle);
   },
 

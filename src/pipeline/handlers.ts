@@ -40,7 +40,7 @@ export function processMessages(
   const prepare = core.prepareMessages as
     | ((m: readonly Message[], c: unknown) => unknown)
     | undefined;
-  if (prepare === undefined) return loop(core, messages, 0, { ok: [], failed: [] });
+  if (prepare === undefined) return run(core, messages);
   let prepared: unknown;
   try {
     prepared = prepare(messages, core.context);
@@ -56,7 +56,7 @@ export function processMessages(
         ),
       );
     }
-    return loop(core, messages, 0, { ok: [], failed: [] });
+    return run(core, messages);
   };
   return isThenable(prepared)
     ? Promise.resolve(prepared).then(go, (error: unknown) => failAll(messages, error))
@@ -67,6 +67,33 @@ function sameMessages(result: unknown, messages: readonly Message[]): boolean {
   if (!Array.isArray(result) || result.length !== messages.length) return false;
   for (let i = 0; i < messages.length; i++) if (result[i] !== messages[i]) return false;
   return true;
+}
+
+/**
+ * `handleMessage` on each message. While every message comes back synchronously, unfailed and
+ * routable (the usual chunk), the chunk itself is the list of messages to forward: no copy. The
+ * first one that does not hands over to {@link loop}, with the messages before it as `ok`.
+ */
+function run(core: Core, messages: readonly Message[]): Outcome | Promise<Outcome> {
+  if (tracing()) return traced(core, messages, 0, { ok: [], failed: [] });
+  const handle = core.handleMessage;
+  const group = core.group;
+  const context = core.context;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as Message;
+    if (message.failed) return loop(core, messages, i, { ok: messages.slice(0, i), failed: [] });
+    let result: unknown;
+    try {
+      result = handle(group, message, context);
+    } catch (error) {
+      const out = { ok: messages.slice(0, i), failed: [message.fail(error)] };
+      return loop(core, messages, i + 1, out);
+    }
+    if (result !== message || message.failed || !routable(core, message)) {
+      return resume(core, messages, i, result, { ok: messages.slice(0, i), failed: [] });
+    }
+  }
+  return { ok: messages as Message[], failed: [] };
 }
 
 function loop(
@@ -92,24 +119,36 @@ function loop(
       out.failed.push(message.fail(error));
       continue;
     }
-    if (result === message) {
-      route(core, message, out);
-    } else if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        (value) => {
-          settle(core, message, value, out);
-          return loop(core, messages, i + 1, out);
-        },
-        (error: unknown) => {
-          out.failed.push(message.fail(error));
-          return loop(core, messages, i + 1, out);
-        },
-      );
-    } else {
-      settle(core, message, result, out);
-    }
+    if (result === message) route(core, message, out);
+    else if (isThenable(result)) return resume(core, messages, i, result, out);
+    else settle(core, message, result, out);
   }
   return out;
+}
+
+/** Takes what `handleMessage` returned for `messages[i]` (a promise too), then the rest. */
+function resume(
+  core: Core,
+  messages: readonly Message[],
+  i: number,
+  result: unknown,
+  out: Outcome,
+): Outcome | Promise<Outcome> {
+  const message = messages[i] as Message;
+  if (!isThenable(result)) {
+    settle(core, message, result, out);
+    return loop(core, messages, i + 1, out);
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      settle(core, message, value, out);
+      return loop(core, messages, i + 1, out);
+    },
+    (error: unknown) => {
+      out.failed.push(message.fail(error));
+      return loop(core, messages, i + 1, out);
+    },
+  );
 }
 
 /** The same loop, publishing start / stop / exception around each call; one message at a time. */
@@ -163,11 +202,18 @@ function settle(core: Core, message: Message, result: unknown, out: Outcome): vo
 function route(core: Core, message: Message, out: Outcome): void {
   if (message.failed) {
     out.failed.push(message);
-  } else if (core.batchers.length > 0 && !core.batcherNames.includes(message.batcher)) {
+  } else if (!routable(core, message)) {
     out.failed.push(message.fail(new UnknownBatcherError(message.batcher, core.batcherNames)));
   } else {
     out.ok.push(message);
   }
+}
+
+/** True when the message names a batcher of the pipeline, or the pipeline has none. */
+function routable(core: Core, message: Message): boolean {
+  const names = core.batcherNames;
+  if (names.length === 0) return true;
+  return names.length === 1 ? message.batcher === names[0] : names.includes(message.batcher);
 }
 
 /** `handleFailed` on failed messages; whatever it does, they stay failed. */
@@ -254,6 +300,10 @@ function splitBatch(messages: readonly Message[], result: unknown): Outcome {
   const ok: Message[] = [];
   const failed: Message[] = [];
   if (result === messages || sameMessages(result, messages)) {
+    let i = 0;
+    while (i < messages.length && !(messages[i] as Message).failed) i++;
+    // The usual batch: every message succeeded, and the batch itself is the list to acknowledge.
+    if (i === messages.length) return { ok: messages as Message[], failed };
     for (const m of messages) (m.failed ? failed : ok).push(m);
     return { ok, failed };
   }

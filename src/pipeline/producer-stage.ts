@@ -23,6 +23,7 @@ export const DRAIN = Symbol("beamish.pipeline.drain");
 /** Sent to a stage by itself once everything before it in its buffer went downstream. */
 export const CANCEL_CONSUMERS = Symbol("beamish.pipeline.cancelConsumers");
 const REFILL = Symbol("beamish.pipeline.refill");
+const NO_MESSAGES: readonly Message[] = Object.freeze([]);
 
 /** Messages put straight into a producer stage (`Pipeline.testMessages`, `push`). */
 export class Inject {
@@ -153,17 +154,25 @@ function pump(state: State, self: Self): Result | Promise<Result> {
     }
   }
   state.outstanding += ask;
-  return then(state.inner.handleDemand(ask, state.innerState, self), (result) => {
-    const accepted = accept(state, self, result);
-    if (out.length === 0) return accepted;
-    const more = finish(state, out);
-    return accepted instanceof Emit ? emit(out.concat(accepted.events), state) : more;
-  });
+  const result = state.inner.handleDemand(ask, state.innerState, self);
+  // No closure per demand while the producer answers synchronously (the usual case).
+  if (typeof (result as PromiseLike<unknown>)?.then === "function") {
+    return Promise.resolve(result).then((value) => afterDemand(state, self, out, value));
+  }
+  return afterDemand(state, self, out, result);
 }
 
-function takeSurplus(state: State, self: Self): Message[] {
+/** Takes what `handleDemand` emitted, behind the surplus `out` that went first. */
+function afterDemand(state: State, self: Self, out: readonly Message[], result: unknown): Result {
+  const accepted = accept(state, self, result);
+  if (out.length === 0) return accepted;
+  const more = finish(state, out);
+  return accepted instanceof Emit ? emit(out.concat(accepted.events), state) : more;
+}
+
+function takeSurplus(state: State, self: Self): readonly Message[] {
   const surplus = state.surplus;
-  if (surplus.length === 0 || state.demand === 0) return [];
+  if (surplus.length === 0 || state.demand === 0) return NO_MESSAGES;
   const n = allow(state, self, Math.min(state.demand, surplus.length));
   const out = new Array<Message>(n);
   for (let i = 0; i < n; i++) out[i] = surplus.shift() as Message;
@@ -225,7 +234,7 @@ function accept(state: State, self: Self, result: unknown): Result {
   return emit(direct === count ? messages : messages.slice(0, direct), state);
 }
 
-function finish(state: State, out: Message[]): Result {
+function finish(state: State, out: readonly Message[]): Result {
   if (out.length === 0) return state;
   state.stats.emitted += out.length;
   return emit(out, state);

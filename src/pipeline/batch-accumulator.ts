@@ -2,6 +2,7 @@
  * Batch accumulation in a batcher: open batches per batch key, closed when full, when a message
  * asks to flush, on timeout or at drain. A pure state machine; the batcher stage owns the clock and its timer.
  */
+import { keepShape } from "../kernel/shapes.js";
 import type { Message } from "./message.js";
 
 /** One batch being filled. `deadline` is when it times out, set by the batcher as it opens. */
@@ -13,6 +14,8 @@ export class OpenBatch {
     readonly partition: number,
   ) {}
 }
+// One per batch, all dead between bursts: see keepShape.
+keepShape(new OpenBatch(undefined, 0));
 
 /**
  * @example

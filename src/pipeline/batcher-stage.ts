@@ -15,6 +15,7 @@ import type { Clock } from "../kernel/clock.js";
 import { type ExitReason, isNormalExit } from "../kernel/exit.js";
 import type { Self } from "../kernel/process.js";
 import { currentRuntime } from "../kernel/runtime.js";
+import { keepShape } from "../kernel/shapes.js";
 import { type Definition, emit, producerConsumer } from "../stage/definition.js";
 import { DemandDispatcher } from "../stage/dispatcher.js";
 import { asyncInfo, cancel } from "../stage/gen-stage.js";
@@ -39,6 +40,8 @@ export class Batch {
     readonly trigger: BatchTrigger,
   ) {}
 }
+// One per batch, all dead between bursts: see keepShape.
+keepShape(new Batch("", undefined, 0, [], "size"));
 
 /**
  * Sent by the batcher's timer to the batcher: close the batches whose deadline passed. One per

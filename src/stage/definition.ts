@@ -4,6 +4,7 @@ import type { Ignore, Reply, Stop } from "../gen-server/directives.js";
 import type { From } from "../gen-server/protocol.js";
 import type { ExitReason } from "../kernel/exit.js";
 import type { Self } from "../kernel/process.js";
+import { keepShape } from "../kernel/shapes.js";
 import type { ConsumerOptions, ProducerConsumerOptions, ProducerOptions } from "./options.js";
 import type { CancelInfo, StageFrom } from "./subscription.js";
 
@@ -26,6 +27,8 @@ export class Emit<E = unknown, S = unknown> {
     readonly state: S,
   ) {}
 }
+// One per callback that emits, all dead between bursts: see keepShape.
+keepShape(new Emit([], undefined));
 
 /**
  * `init` of a producer: start with `state`; `handleDemand` then produces events.

@@ -5,8 +5,9 @@
  */
 import type { ExitReason } from "../kernel/exit.js";
 import { attachHook, detachHook, ExitHook } from "../kernel/hooks.js";
-import type { Pid, Ref } from "../kernel/pid.js";
+import { type Pid, Ref } from "../kernel/pid.js";
 import type { Process } from "../kernel/process.js";
+import { keepShape } from "../kernel/shapes.js";
 import type { SubscriptionDemand } from "./demand.js";
 import type { Subscriber } from "./dispatcher.js";
 import type { ParsedSubscription } from "./options.js";
@@ -46,6 +47,8 @@ export class EventsMessage {
     readonly events: readonly unknown[],
   ) {}
 }
+// One per hop, all dead between bursts: see keepShape.
+keepShape(new EventsMessage(new Ref(0, 0), []));
 
 /** @internal A consumer asks a producer for a subscription. */
 export class SubscribeMessage {

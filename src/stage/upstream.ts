@@ -9,6 +9,7 @@ import { type ExitReason, isNormalExit, NoProcError } from "../kernel/exit.js";
 import { detachHook } from "../kernel/hooks.js";
 import type { Process } from "../kernel/process.js";
 import { Queue } from "../kernel/queue.js";
+import { keepShape } from "../kernel/shapes.js";
 import type { StageCallbacks } from "./callbacks.js";
 import type { AnyDefinition } from "./definition.js";
 import { SubscriptionDemand } from "./demand.js";
@@ -32,6 +33,8 @@ class Pending {
     public offset: number,
   ) {}
 }
+// One per chunk waiting for demand, all dead between bursts: see keepShape.
+keepShape(new Pending(undefined as unknown as ConsumerSide, [], 0));
 
 /** An info (`asyncInfo`) waiting behind the events received before it. */
 class PendingInfo {

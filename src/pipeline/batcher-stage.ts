@@ -11,7 +11,6 @@
  */
 import { stop } from "../gen-server/directives.js";
 import { cancelTimer, sendAfter, type TimerRef } from "../kernel/api.js";
-import type { Clock } from "../kernel/clock.js";
 import { type ExitReason, isNormalExit } from "../kernel/exit.js";
 import type { Self } from "../kernel/process.js";
 import { currentRuntime } from "../kernel/runtime.js";
@@ -57,7 +56,6 @@ interface State {
   readonly consumers: StageFrom[];
   producers: number;
   readonly self: Self;
-  readonly clock: Clock;
   /** The one timer, armed for the earliest deadline of the open batches, and its message. */
   timer: TimerRef | undefined;
   tick: BatchTimeout | undefined;
@@ -84,7 +82,6 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       consumers: [],
       producers: 0,
       self,
-      clock: currentRuntime().clock,
       timer: undefined,
       tick: undefined,
       onOpen: (batch) => open(state, batch),
@@ -174,7 +171,7 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       state.timer = undefined;
       state.tick = undefined;
       const batches = state.batches;
-      const expired = batches.closeExpired(state.clock.now());
+      const expired = batches.closeExpired(now());
       const next = batches.nextDeadline();
       if (next !== Number.POSITIVE_INFINITY) arm(state, next);
       state.stats.pending = batches.pending;
@@ -209,15 +206,20 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
   },
 };
 
+/** The time on the clock `sendAfter` takes its timers from. */
+function now(): number {
+  return currentRuntime().clock.now();
+}
+
 function open(state: State, batch: OpenBatch): void {
-  batch.deadline = state.clock.now() + state.config.batchTimeout;
+  batch.deadline = now() + state.config.batchTimeout;
   if (state.timer === undefined) arm(state, batch.deadline);
 }
 
 function arm(state: State, deadline: number): void {
   const tick = new BatchTimeout();
   state.tick = tick;
-  state.timer = sendAfter(state.self.pid, tick, Math.max(0, deadline - state.clock.now()));
+  state.timer = sendAfter(state.self.pid, tick, Math.max(0, deadline - now()));
 }
 
 function disarm(state: State): void {

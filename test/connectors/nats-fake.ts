@@ -70,6 +70,13 @@ export class FakeDelivery implements JetStreamDelivery {
   get subject(): string {
     return this.stored.subject;
   }
+  /** The ack subject a server of today sends, which `info` mirrors. */
+  get reply(): string {
+    const { stream, consumer, deliveryCount, streamSequence, deliverySequence, pending } =
+      this.info;
+    const nanos = 1_700_000_000_000n * 1_000_000n + BigInt(streamSequence);
+    return `$JS.ACK.${stream}.${consumer}.${deliveryCount}.${streamSequence}.${deliverySequence}.${nanos}.${pending}`;
+  }
   get redelivered(): boolean {
     return this.stored.deliveries > 1;
   }

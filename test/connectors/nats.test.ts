@@ -88,6 +88,7 @@ describe("natsProducer options", () => {
           consumer: "c",
           expires: 10,
           onFailure: "requeue",
+          prefetch: -1,
           consumerConfig: { ack_policy: "none" },
           extra: 1,
         }),
@@ -97,9 +98,10 @@ describe("natsProducer options", () => {
           error.errors.map((e) => e.message),
           [
             'invalid value for `stream`: expected a stream name, got ""',
+            "invalid value for `prefetch`: expected a non-negative integer, got -1",
             "invalid value for `expires`: expected an integer of at least 1000 (ms), got 10",
             'invalid value for `onFailure`: expected "nak" or "term", got "requeue"',
-            "invalid value for `extra`: expected one of the options stream, streamConfig, consumer, consumerConfig, maxAckPending, maxBatch, expires, onFailure, nakDelay, inProgressEvery, inProgressLimit, decode, servers, connectionOptions, connection, connect, got 1",
+            "invalid value for `extra`: expected one of the options stream, streamConfig, consumer, consumerConfig, maxAckPending, maxBatch, prefetch, expires, onFailure, nakDelay, inProgressEvery, inProgressLimit, decode, servers, connectionOptions, connection, connect, got 1",
           ],
         );
         return true;
@@ -155,6 +157,8 @@ describe("natsProducer options", () => {
     assert.equal(parsed.address, "nats://127.0.0.1:4222");
     assert.equal(parsed.maxAckPending, 1000);
     assert.equal(parsed.maxBatch, 256);
+    assert.equal(parsed.prefetch, 256, "prefetch defaults to maxBatch");
+    assert.equal(parseNatsOptions({ stream: "s", consumer: "c", maxBatch: 50 }).prefetch, 50);
     assert.equal(parsed.expires, 5000);
     assert.equal(parsed.onFailure, "nak");
     assert.equal(parsed.nakDelay, 0);
@@ -167,11 +171,11 @@ describe("natsProducer options", () => {
 
 describe("natsProducer in a pipeline", () => {
   test(
-    "pulls what the pipeline demands, never more; every message handled once and acked",
+    "prefetch 0: pulls what the pipeline demands, never more; every message handled once and acked",
     withRuntime(async ({ clock, crashes }) => {
       const server = new FakeJetStream();
       const ids = fill(server, 95);
-      const producer = make(server);
+      const producer = make(server, { prefetch: 0 });
       const seen: number[] = [];
       const pipeline = await Pipeline.start({
         producer: { module: producer },
@@ -199,6 +203,85 @@ describe("natsProducer in a pipeline", () => {
       assert.equal(server.closes, 1, "the connection is closed at the end");
       // A producer that emits past demand is reported as a crash (ProducerOverflowError).
       assert.deepEqual(crashes, []);
+    }),
+  );
+
+  test(
+    "prefetch: pulled ahead of demand, at most `prefetch`, emitted only as demanded; given back at the drain",
+    withRuntime(async ({ clock, crashes }) => {
+      const server = new FakeJetStream();
+      fill(server, 200);
+      const producer = make(server, { prefetch: 30, maxBatch: 50 });
+      const slow = gate();
+      let handled = 0;
+      let peak = 0;
+      const pipeline = await Pipeline.start({
+        producer: { module: producer },
+        processors: { default: { concurrency: 1, maxDemand: 10 } },
+        handleMessage: async (_p, message) => {
+          peak = Math.max(peak, producer.stats().unsettled + server.waiting);
+          handled++;
+          if (handled > 100) await slow.promise;
+          return message;
+        },
+      });
+      await until(clock, () => handled === 101);
+      await clock.advance(100);
+      const held = producer.stats().unsettled;
+      // The processor holds at most its maxDemand (10); the producer the 30 prefetched.
+      assert.ok(held >= 31 && held <= 40, `unsettled while the handler waits: ${held}`);
+      assert.ok(peak <= 40, `at most maxDemand + prefetch unsettled or asked for, saw ${peak}`);
+      assert.ok(
+        server.pullSizes.every((n) => n <= 50),
+        `no pull over maxBatch: ${server.pullSizes}`,
+      );
+      const stopping = pipeline.stop();
+      await clock.advance(10);
+      slow.open();
+      await stopping;
+      const stats = producer.stats();
+      assert.ok(stats.returned >= 20, `prefetched messages given back: ${stats.returned}`);
+      assert.equal(stats.acked + stats.returned, stats.delivered, "each settled once");
+      assert.equal(server.acked.length + server.queue.length, 200, "acked or back on the server");
+      assert.equal(new Set(server.acked).size, server.acked.length, "no message acked twice");
+      assert.equal(server.unacked.size, 0, "nothing left unsettled");
+      assert.deepEqual(crashes, [], "never emitted past demand (ProducerOverflowError)");
+    }),
+  );
+
+  test(
+    "prefetched messages still waiting a tick later are signalled in progress before ack_wait",
+    withRuntime(async ({ clock }) => {
+      const server = new FakeJetStream({ ackWait: 1000 });
+      fill(server, 30);
+      const producer = make(server, { prefetch: 20 });
+      const slow = gate();
+      const pipeline = await Pipeline.start({
+        producer: { module: producer },
+        shutdownTimeout: 1000,
+        processors: { default: { concurrency: 1, maxDemand: 1 } },
+        handleMessage: async (_p, message) => {
+          await slow.promise;
+          return message;
+        },
+      });
+      await until(clock, () => producer.stats().delivered >= 21);
+      const buffered = () => server.deliveries.slice(1, 21);
+      // The first look (half of ack_wait) sees them arrive; the next one signals them.
+      await clock.advance(600);
+      assert.ok(
+        buffered().every((d) => d.signals.length === 0),
+        "not signalled at the first look",
+      );
+      await clock.advance(500);
+      assert.ok(
+        buffered().every((d) => d.signals.includes("working")),
+        "each prefetched one signalled once it waited a whole look",
+      );
+      assert.equal(server.deliveries[0]?.signals.length, 0, "the one in the pipeline is not");
+      slow.open();
+      await until(clock, () => server.acked.length === 30);
+      await pipeline.stop();
     }),
   );
 

@@ -29,6 +29,11 @@ export interface DeliveryHeaders {
 export interface JetStreamDelivery {
   readonly data: Uint8Array;
   readonly subject: string;
+  /**
+   * The ack subject (`$JS.ACK.<stream>.<consumer>.<deliveryCount>.<streamSequence>...`): `info`
+   * is parsed from it.
+   */
+  readonly reply: string;
   readonly redelivered: boolean;
   readonly info: DeliveryInfo;
   readonly headers: DeliveryHeaders | undefined;

@@ -46,8 +46,76 @@ function headersOf(headers: DeliveryHeaders | undefined): Readonly<Record<string
   return out;
 }
 
-/** @internal The metadata of `delivery`. */
-export function metadataOf(delivery: JetStreamDelivery): NatsMetadata {
+/** Where the dots of the ack subject being read are: reused from one message to the next. */
+const dots = new Int32Array(12);
+
+/**
+ * The decimal number of the ack subject `s`'s token `token` (of the `last + 1` tokens its
+ * dots in `dots` delimit), without its last `drop` digits; -1 unless it is one.
+ */
+function decimal(s: string, token: number, last: number, drop = 0): number {
+  const from = (dots[token - 1] as number) + 1;
+  const to = (token === last ? s.length : (dots[token] as number)) - drop;
+  if (to <= from) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * @internal The metadata of `delivery`, a message of the consumer `consumer` of `stream`. The
+ * numbers are read from the ack subject in one pass, rather than through the client's `info`,
+ * which splits it into a string per token and builds an object of its own for every message.
+ */
+export function metadataOf(
+  delivery: JetStreamDelivery,
+  stream: string,
+  consumer: string,
+): NatsMetadata {
+  // `$JS.ACK.<stream>.<consumer>.<count>.<sseq>.<dseq>.<nanos>.<pending>` (9 tokens), or with
+  // `<domain>.<account hash>` after `ACK` and maybe a random token at the end (11 or 12).
+  const reply = delivery.reply;
+  let last = 0;
+  for (let at = reply.indexOf("."); at !== -1 && last < 12; at = reply.indexOf(".", at + 1)) {
+    dots[last++] = at;
+  }
+  const count = last === 8 ? 4 : last === 10 || last === 11 ? 6 : -1;
+  if (count < 0 || !reply.startsWith("$JS.ACK.")) return metadataFromInfo(delivery);
+  const deliveryCount = decimal(reply, count, last);
+  const streamSequence = decimal(reply, count + 1, last);
+  const deliverySequence = decimal(reply, count + 2, last);
+  // A timestamp in ns has too many digits for a double; its ms are all but the last 6.
+  const timestamp = decimal(reply, count + 3, last, 6);
+  const pending = decimal(reply, count + 4, last);
+  if (
+    deliveryCount < 0 ||
+    streamSequence < 0 ||
+    deliverySequence < 0 ||
+    timestamp < 0 ||
+    pending < 0
+  ) {
+    return metadataFromInfo(delivery);
+  }
+  return {
+    subject: delivery.subject,
+    stream,
+    consumer,
+    streamSequence,
+    deliverySequence,
+    deliveryCount,
+    redelivered: deliveryCount > 1,
+    pending,
+    timestamp,
+    headers: headersOf(delivery.headers),
+  };
+}
+
+/** An ack subject of another shape: the client's own parse. */
+function metadataFromInfo(delivery: JetStreamDelivery): NatsMetadata {
   const info = delivery.info;
   return {
     subject: delivery.subject,
@@ -99,8 +167,10 @@ export function toMessage<T>(
   decode: Decode<T>,
   acknowledger: Acknowledger,
   ackRef: unknown,
+  stream: string,
+  consumer: string,
 ): Message<T> {
-  const metadata = metadataOf(delivery);
+  const metadata = metadataOf(delivery, stream, consumer);
   try {
     return new Message(decode(delivery.data, delivery), acknowledger, ackRef, delivery, metadata);
   } catch (error) {

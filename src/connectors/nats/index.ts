@@ -2,7 +2,8 @@
  * NATS JetStream for pipelines: a producer that pulls from a durable consumer with
  * `@nats-io/transport-node` and `@nats-io/jetstream` (optional peer dependencies:
  * `npm install @nats-io/transport-node @nats-io/jetstream`). Each pull asks for what the pipeline
- * demanded, never more than the consumer's `max_ack_pending` allows; every message is acked,
+ * demanded and a bounded `prefetch` ahead of it, never more than the consumer's `max_ack_pending`
+ * allows; every message is acked,
  * nak'ed (with a delay) or terminated once the pipeline is done with it; a message that stays
  * long in the pipeline can be signalled in progress; the client reconnects by itself and the
  * producer resumes pulling. Several instances of a pipeline on one consumer share its work.

@@ -48,6 +48,7 @@ export type Decode<T> = (data: Uint8Array, delivery: JetStreamDelivery) => T;
  * | `consumerConfig` | `ConsumerConfig` fields (`filter_subject`, `ack_wait`, `max_deliver`, `backoff`, ...) | `{}` | used when the consumer is created here (`durable_name` and `ack_policy: "explicit"` are set by the producer); an existing consumer is bound as it is |
  * | `maxAckPending` | positive integer | `1000` | the consumer's `max_ack_pending` when it is created here; the producer never holds more unsettled messages than the consumer's own limit, so no pull waits on it |
  * | `maxBatch` | positive integer | `256` | the most messages one pull request asks for (each pull asks for what the pipeline demanded, up to this) |
+ * | `prefetch` | integer ≥ 0 | `maxBatch` | messages pulled ahead of demand at most, held by each producer stage until demanded, so that the pipeline finds them there rather than waiting a round trip; they count against `max_ack_pending`, their `ack_wait` runs while they wait (the producer signals them in progress before it runs out), and a stop gives them back (delivered again, as a redelivery); `0` pulls only what was demanded |
  * | `expires` | integer ≥ 1000 (ms) | `5000` | how long one pull request waits for messages on an idle stream |
  * | `onFailure` | `"nak"` or `"term"` | `"nak"` | what a failed message becomes: delivered again (after `nakDelay`), or never again; per message with `message.configureAck({ onFailure, nakDelay })` |
  * | `nakDelay` | integer ≥ 0 (ms) | `0` | the delay before a nak'ed message is delivered again |
@@ -71,6 +72,7 @@ export const natsSchema = options({
     .default({}),
   maxAckPending: positiveInteger.default(1000),
   maxBatch: positiveInteger.default(256),
+  prefetch: integer("a non-negative integer", 0).optional(),
   expires: integer("an integer of at least 1000 (ms)", 1000).default(5000),
   onFailure: onFailure.default("nak"),
   nakDelay: nakDelay.default(0),
@@ -111,8 +113,9 @@ export type NatsProducerOptions<T = unknown> = Omit<
 };
 
 /** @internal The options once parsed: defaults applied, `servers` checked. */
-export type ParsedNatsOptions = Omit<z.output<typeof natsSchema>, "servers"> & {
+export type ParsedNatsOptions = Omit<z.output<typeof natsSchema>, "servers" | "prefetch"> & {
   readonly servers: readonly string[];
+  readonly prefetch: number;
   /** The servers as printed in errors and telemetry: no credentials. */
   readonly address: string;
   readonly backoff: Backoff;
@@ -189,6 +192,7 @@ export function parseNatsOptions(input: unknown): ParsedNatsOptions {
   return {
     ...parsed,
     servers,
+    prefetch: parsed.prefetch ?? parsed.maxBatch,
     address: servers.map(printable).join(","),
     backoff: { min, max },
   };

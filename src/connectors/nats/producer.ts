@@ -1,7 +1,7 @@
 /**
  * @internal The NATS JetStream producer, against the client interface of `client.ts`: pull
- * requests sized by the pipeline's demand and bounded by the consumer's `max_ack_pending`,
- * deliveries kept until demanded, in-progress signals for messages that stay long, and a
+ * requests sized by the pipeline's demand plus a bounded prefetch and bounded by the consumer's
+ * `max_ack_pending`, deliveries kept until demanded, in-progress signals for messages that stay long, and a
  * connection that comes and goes without the producer noticing more than a pause.
  *
  * Deliveries arrive outside the stage's turn (the client calls back); they are put aside and a
@@ -64,8 +64,17 @@ export function createNatsProducer<T>(
   options: ParsedNatsOptions,
   connect: JetStreamConnect,
 ): NatsProducer<T> {
-  const { stream, consumer, maxBatch, expires, inProgressEvery, inProgressLimit, address } =
-    options;
+  const {
+    stream,
+    consumer,
+    maxBatch,
+    prefetch,
+    expires,
+    inProgressEvery,
+    inProgressLimit,
+    address,
+  } = options;
+  const prefetchStep = Math.max(1, Math.ceil(prefetch / 4));
   const decode = decoder(options.decode as Decode<T>);
   const shared: Shared = {
     client: undefined,
@@ -134,6 +143,9 @@ export function createNatsProducer<T>(
       pull.remaining--;
       stage.requested--;
       shared.requested--;
+      // Answered in full: the client ends it a moment later, but it no longer holds a place
+      // among the open pulls, so the next one need not wait for that.
+      if (pull.remaining === 0) stage.activePulls--;
     }
     if (stage.closed) {
       giveBack(delivery);
@@ -141,6 +153,7 @@ export function createNatsProducer<T>(
     }
     stats.unsettled++;
     stage.buffer.push(delivery);
+    stage.arrived++;
     // While draining, what a pull still brings is held, not emitted, and given back by
     // `terminate`: given back now, it would come straight back to this stage's open pulls.
     if (!stage.signalled && !stage.draining) {
@@ -153,6 +166,7 @@ export function createNatsProducer<T>(
     if (pull.ended) return;
     pull.ended = true;
     stage.pulls.delete(pull);
+    if (pull.remaining > 0) stage.activePulls--;
     stage.requested -= pull.remaining;
     shared.requested -= pull.remaining;
     pull.remaining = 0;
@@ -163,6 +177,7 @@ export function createNatsProducer<T>(
   const startPull = (stage: Stage, client: JetStreamClient, batch: number): void => {
     const pull: Pull = { remaining: batch, request: undefined, ended: false };
     stage.pulls.add(pull);
+    stage.activePulls++;
     stage.requested += batch;
     shared.requested += batch;
     stats.pulls++;
@@ -172,14 +187,21 @@ export function createNatsProducer<T>(
     });
   };
 
-  /** Asks the server for what the pipeline demanded and no pull covers yet. */
+  /**
+   * Asks the server for what the pipeline demanded and no pull covers yet, and for up to
+   * `prefetch` more, so that the next demand finds messages waiting instead of a round trip.
+   */
   const pullMore = (stage: Stage): void => {
     const client = shared.client;
     if (client === undefined || !shared.connected) return;
     if (stage.draining || stage.closed || stage.retry !== undefined) return;
-    while (stage.pulls.size < OPEN_PULLS) {
-      const wanted = stage.demand - stage.buffer.length - stage.requested;
+    while (stage.activePulls < OPEN_PULLS) {
+      const covered = stage.buffer.length + stage.requested;
+      const wanted = stage.demand + prefetch - covered;
       if (wanted <= 0) return;
+      // Demand covered: topping the prefetch up a few messages at a time would cost a pull
+      // request each.
+      if (covered >= stage.demand && wanted < prefetchStep) return;
       // The server delivers no more than `max_ack_pending` unsettled messages: asking for more
       // would leave a pull waiting on the server, unanswered until acks come.
       const room = client.maxAckPending - stats.unsettled - shared.requested;
@@ -196,10 +218,11 @@ export function createNatsProducer<T>(
     const out = new Array<Message<T>>(n);
     const inPipeline = stage.inPipeline;
     const now = currentRuntime().clock.now();
+    stage.taken += n;
     for (let i = 0; i < n; i++) {
       const delivery = stage.buffer.shift() as JetStreamDelivery;
       inPipeline.set(delivery, now);
-      out[i] = toMessage(delivery, decode, acknowledger, stage);
+      out[i] = toMessage(delivery, decode, acknowledger, stage, stream, consumer);
     }
     return out;
   };
@@ -233,8 +256,13 @@ export function createNatsProducer<T>(
     return stage;
   };
 
-  /** How often a stage looks at its messages, and how long it keeps one in the pipeline. */
-  const tickEvery = (client: JetStreamClient): number => inProgressEvery ?? client.ackWait;
+  /**
+   * How often a stage looks at its messages (twice per `ack_wait` without in-progress signals,
+   * so that a prefetched message is signalled before the server gives up on it), and how long it
+   * keeps one in the pipeline.
+   */
+  const tickEvery = (client: JetStreamClient): number =>
+    inProgressEvery ?? Math.max(1, Math.floor(client.ackWait / 2));
   const keepFor = (client: JetStreamClient): number =>
     inProgressEvery === undefined ? client.ackWait : inProgressLimit;
 
@@ -243,6 +271,8 @@ export function createNatsProducer<T>(
    * than it keeps them: past `ack_wait` without in-progress signals the server delivers them
    * again anyway, and a message whose processor died (a crash loses what it held, never
    * settled) must neither count against `max_ack_pending` for ever nor be kept in progress.
+   * Prefetched messages still waiting for demand are signalled too: all of them with
+   * `inProgressEvery`, else those that were already waiting at the previous look.
    */
   const sweep = (stage: Stage, client: JetStreamClient): void => {
     const signal = (delivery: JetStreamDelivery) => {
@@ -261,9 +291,10 @@ export function createNatsProducer<T>(
         released++;
       } else if (inProgressEvery !== undefined) signal(delivery);
     }
-    if (inProgressEvery !== undefined) {
-      for (let i = 0; i < stage.buffer.length; i++) signal(stage.buffer.at(i) as JetStreamDelivery);
-    }
+    const waiting =
+      inProgressEvery !== undefined ? stage.buffer.length : stage.arrivedAtTick - stage.taken;
+    for (let i = 0; i < waiting; i++) signal(stage.buffer.at(i) as JetStreamDelivery);
+    stage.arrivedAtTick = stage.arrived;
     if (released > 0) {
       stats.released += released;
       stage.forget(released);
@@ -322,10 +353,11 @@ export function createNatsProducer<T>(
       // now would drop what the server already sent for it, held by the server until
       // `ack_wait` runs out; `terminate` closes what is still open.
       stage.draining = true;
-      stage.demand = 0;
       cancelRetry(stage);
-      // What arrived goes through the pipeline before it stops, past demand if need be.
-      const n = stage.buffer.length;
+      // What was demanded and arrived goes through the pipeline before it stops; what was
+      // prefetched past demand is given back by `terminate`.
+      const n = Math.min(stage.buffer.length, stage.demand);
+      stage.demand = 0;
       return n === 0 ? stage : emit(take(stage, n), stage);
     },
 

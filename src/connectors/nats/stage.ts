@@ -43,7 +43,14 @@ export class Stage implements AckRef {
   requested = 0;
   /** Arrived, not emitted yet. */
   readonly buffer = new Queue<JetStreamDelivery>();
+  /** Put into the buffer, taken out of it for the pipeline, ever: the buffer holds the rest. */
+  arrived = 0;
+  taken = 0;
+  /** `arrived` at the previous sweep: what is left of those has waited since. */
+  arrivedAtTick = 0;
   readonly pulls = new Set<Pull>();
+  /** Open pulls still waiting for some of what they asked for. */
+  activePulls = 0;
   /** A READY is on its way. */
   signalled = false;
   starved = false;

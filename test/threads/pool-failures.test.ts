@@ -8,6 +8,14 @@ import { CpuPool } from "beamish/threads";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
 
+/** Resolves once a `*Flagged` fixture has set its flag: its task runs on its thread. */
+async function running(flag: Int32Array): Promise<void> {
+  for (let i = 0; i < 2000 && Atomics.load(flag, 0) === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(Atomics.load(flag, 0), 1, "the flagged task started within 10 s");
+}
+
 /** Runs `body` with a fresh pool, always stopped after. */
 async function withPool(
   options: Parameters<typeof CpuPool.start>[0],
@@ -92,6 +100,82 @@ describe("a thread that dies", () => {
   });
 });
 
+describe("the tasks a thread holds behind the running one", () => {
+  test("a timed-out task's sibling on its thread runs once, on the fresh thread", async () => {
+    await withPool({ threads: 1, taskTimeout: 200 }, async (pool) => {
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const spinning = pool.run(functions, "spin").catch((e: unknown) => e);
+      const sibling = pool.run<number>(functions, "counted", counter, 7);
+      assert.equal(pool.stats().inFlight, 2, "both are handed to the one thread");
+      const error = await spinning;
+      assert.ok(isBeamishError(error, "ERR_POOL_TASK_TIMEOUT"), `a timeout, got ${error}`);
+      assert.equal(await sibling, 7, "the sibling completes");
+      assert.equal(Atomics.load(counter, 0), 1, "the sibling ran exactly once");
+      assert.equal(pool.stats().replaced, 1, "the spinning thread was replaced");
+    });
+  });
+
+  test("a dying thread's sibling task is sent again and completes", async () => {
+    await withPool({ threads: 1 }, async (pool) => {
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const exiting = pool.run(functions, "exit", 4).catch((e: unknown) => e);
+      const sibling = pool.run<number>(functions, "counted", counter, 8);
+      const error = await exiting;
+      assert.ok(isBeamishError(error, "ERR_POOL_WORKER_DIED"), `the thread died, got ${error}`);
+      assert.equal(error.exitCode, 4, "with the exit code");
+      assert.equal(await sibling, 8, "the sibling completes");
+      assert.equal(Atomics.load(counter, 0), 1, "the sibling ran exactly once");
+    });
+  });
+
+  test("cancelling a task waiting on a thread drops it there; the running one goes on", async () => {
+    await withPool({ threads: 1 }, async (pool) => {
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const first = pool.run(functions, "busy", "first", 100);
+      const controller = new AbortController();
+      const second = pool
+        .exec({
+          module: functions,
+          exportName: "counted",
+          args: [counter, 1],
+          signal: controller.signal,
+        })
+        .catch((e: unknown) => e);
+      const third = pool.run<number>(functions, "counted", counter, 3);
+      controller.abort("not needed");
+      const error = await second;
+      assert.ok(isBeamishError(error, "ERR_POOL_TASK_CANCELLED"), `cancelled, got ${error}`);
+      assert.equal(await first, "first", "the running task finished");
+      assert.equal(await third, 3, "the task behind it ran");
+      assert.equal(Atomics.load(counter, 0), 1, "the cancelled task never ran");
+      assert.equal(pool.stats().replaced, 0, "no thread was terminated");
+    });
+  });
+
+  test("a cancelled running task's thread is replaced; its sibling runs elsewhere once", async () => {
+    await withPool({ threads: 1 }, async (pool) => {
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const counter = new Int32Array(new SharedArrayBuffer(4));
+      const controller = new AbortController();
+      const spinning = pool
+        .exec({
+          module: functions,
+          exportName: "spinFlagged",
+          args: [flag],
+          signal: controller.signal,
+        })
+        .catch((e: unknown) => e);
+      const sibling = pool.run<number>(functions, "counted", counter, 5);
+      await running(flag);
+      controller.abort();
+      assert.ok(isBeamishError(await spinning, "ERR_POOL_TASK_CANCELLED"), "cancelled");
+      assert.equal(await sibling, 5, "the sibling completes");
+      assert.equal(Atomics.load(counter, 0), 1, "the sibling ran exactly once");
+      assert.equal(pool.stats().replaced, 1, "the spinning thread was replaced");
+    });
+  });
+});
+
 describe("recycling", () => {
   test("a thread is replaced after recycleAfter tasks", async () => {
     await withPool({ threads: 1, recycleAfter: 2 }, async (pool) => {
@@ -99,6 +183,27 @@ describe("recycling", () => {
       for (let i = 0; i < 3; i++) ids.push(await pool.run<number>(functions, "threadId"));
       assert.equal(ids[0], ids[1]);
       assert.notEqual(ids[1], ids[2]);
+    });
+  });
+
+  test("a recycled thread first finishes the tasks it holds", async () => {
+    await withPool({ threads: 1, recycleAfter: 2 }, async (pool) => {
+      const ids = await Promise.all([1, 2, 3].map(() => pool.run<number>(functions, "threadId")));
+      assert.equal(ids[0], ids[1], "the first two ran on the first thread");
+      assert.notEqual(ids[1], ids[2], "the third on its replacement");
+      assert.equal(pool.stats().replaced, 1, "one thread recycled");
+    });
+  });
+
+  test("past recycleHeapMb, the task waiting on the thread still runs there before it is replaced", async () => {
+    await withPool({ threads: 1, recycleHeapMb: 64 }, async (pool) => {
+      const first = await pool.run<number>(functions, "threadId");
+      const [, same] = await Promise.all([
+        pool.run(functions, "keep", 80),
+        pool.run<number>(functions, "threadId"),
+      ]);
+      assert.equal(same, first, "the task behind the heavy one ran on the same thread");
+      assert.notEqual(await pool.run<number>(functions, "threadId"), first, "then it was replaced");
     });
   });
 
@@ -124,24 +229,47 @@ describe("back-pressure", () => {
           return v;
         }),
       );
+      const { busy, inFlight, queued, waiting } = pool.stats();
       assert.deepEqual(
-        { busy: pool.stats().busy, queued: pool.stats().queued, waiting: pool.stats().waiting },
-        { busy: 1, queued: 2, waiting: 5 },
+        { busy, inFlight, queued, waiting },
+        { busy: 1, inFlight: 2, queued: 2, waiting: 4 },
+        "two tasks handed to the thread (tasksPerThread), two queued, the rest waiting",
       );
-      assert.deepEqual(await Promise.all(results), [0, 1, 2, 3, 4, 5, 6, 7]);
-      assert.ok(seen.every((s) => s.queued <= 2));
-      assert.deepEqual(seen.at(-1), { queued: 0, waiting: 0 });
+      assert.deepEqual(await Promise.all(results), [0, 1, 2, 3, 4, 5, 6, 7], "all in order");
+      assert.ok(
+        seen.every((s) => s.queued <= 2),
+        `the queue stayed within maxQueue: ${JSON.stringify(seen)}`,
+      );
+      assert.deepEqual(seen.at(-1), { queued: 0, waiting: 0 }, "nothing left at the end");
     });
   });
 
-  test("with maxQueue 0, callers wait until a thread is free", async () => {
+  test("with maxQueue 0, callers wait until a thread has room", async () => {
+    await withPool({ threads: 1, maxQueue: 0, tasksPerThread: 1 }, async (pool) => {
+      const results = [1, 2, 3].map((i) => pool.run<number>(functions, "busy", i, 5));
+      assert.deepEqual(
+        {
+          inFlight: pool.stats().inFlight,
+          queued: pool.stats().queued,
+          waiting: pool.stats().waiting,
+        },
+        { inFlight: 1, queued: 0, waiting: 2 },
+        "one task at a time on the thread, the others wait",
+      );
+      assert.deepEqual(await Promise.all(results), [1, 2, 3], "all in order");
+    });
     await withPool({ threads: 1, maxQueue: 0 }, async (pool) => {
       const results = [1, 2, 3].map((i) => pool.run<number>(functions, "busy", i, 5));
       assert.deepEqual(
-        { queued: pool.stats().queued, waiting: pool.stats().waiting },
-        { queued: 0, waiting: 2 },
+        {
+          inFlight: pool.stats().inFlight,
+          queued: pool.stats().queued,
+          waiting: pool.stats().waiting,
+        },
+        { inFlight: 2, queued: 0, waiting: 1 },
+        "two tasks handed to the thread by default",
       );
-      assert.deepEqual(await Promise.all(results), [1, 2, 3]);
+      assert.deepEqual(await Promise.all(results), [1, 2, 3], "all in order");
     });
   });
 });
@@ -164,11 +292,29 @@ describe("stop", () => {
 
   test("terminates a task still running when its timeout passes", async () => {
     const pool = await CpuPool.start({ threads: 1 });
-    const spinning = pool.run(functions, "spin").catch((e: unknown) => e);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const spinning = pool.run(functions, "spinFlagged", flag).catch((e: unknown) => e);
+    await running(flag);
     await pool.stop({ timeout: 50 });
     const error = await spinning;
-    assert.ok(isBeamishError(error, "ERR_POOL_STOPPED"));
-    assert.equal(error.started, true);
-    assert.equal(pool.stats().threads, 0);
+    assert.ok(isBeamishError(error, "ERR_POOL_STOPPED"), `a stop error, got ${error}`);
+    assert.equal(error.started, true, "it had started");
+    assert.equal(pool.stats().threads, 0, "every thread terminated");
+  });
+
+  test("a task handed to a thread but not started fails as not run, and never runs", async () => {
+    const pool = await CpuPool.start({ threads: 1 });
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const first = pool.run(functions, "busyFlagged", flag, "done", 200);
+    const next = pool.run(functions, "counted", counter, 1).catch((e: unknown) => e);
+    assert.equal(pool.stats().inFlight, 2, "both are on the thread");
+    await running(flag);
+    await pool.stop({ timeout: 5000 });
+    assert.equal(await first, "done", "the running task finished");
+    const error = await next;
+    assert.ok(isBeamishError(error, "ERR_POOL_STOPPED"), `a stop error, got ${error}`);
+    assert.equal(error.started, false, "it had not started");
+    assert.equal(Atomics.load(counter, 0), 0, "it never ran");
   });
 });

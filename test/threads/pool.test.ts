@@ -125,9 +125,22 @@ describe("CpuPool.start", () => {
       [
         "invalid value for `threads`: expected a positive integer, got 0",
         "invalid value for `taskTimeout`: expected a positive integer (ms) or Infinity, got -1",
-        "invalid value for `bogus`: expected one of the options threads, maxQueue, taskTimeout, recycleAfter, recycleHeapMb, maxHeapMb, stopTimeout, execArgv, clock, got true",
+        "invalid value for `bogus`: expected one of the options threads, tasksPerThread, maxQueue, taskTimeout, recycleAfter, recycleHeapMb, maxHeapMb, stopTimeout, execArgv, clock, got true",
       ],
+      "one line per bad option",
     );
+  });
+
+  test("tasksPerThread must be a positive integer", async () => {
+    for (const bad of [0, 1.5, "2"]) {
+      const error = await CpuPool.start({ tasksPerThread: bad } as never).catch((e: unknown) => e);
+      assert.ok(isBeamishError(error, "ERR_INVALID_OPTIONS"), `refused: ${String(bad)}`);
+      assert.match(
+        error.message,
+        /invalid value for `tasksPerThread`: expected a positive integer, got/,
+        "names the option and what it expects",
+      );
+    }
   });
 
   test("without tsx a thread cannot load TypeScript: the start fails naming the module", async () => {

@@ -41,8 +41,8 @@ export function setTsxApiForTests(url: string | null | undefined): void {
 }
 
 /** What a new thread is given. */
-export function threadData(reportHeap: boolean): ThreadData {
-  return { reportHeap, tsxApi: findTsxApi(), entry: entryUrl };
+export function threadData(reportHeap: boolean, claims: Int32Array): ThreadData {
+  return { reportHeap, tsxApi: findTsxApi(), entry: entryUrl, claims };
 }
 
 /** The path of the entry module, for messages. */

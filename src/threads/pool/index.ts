@@ -225,7 +225,7 @@ export class CpuPool {
    * Runs `exportName` of `module` on every item (the item is its only argument), on the pool's
    * threads, and yields `{ status: "ok", value }` or `{ status: "exit", reason }` for each, in
    * input order (`ordered: true`, the default) or as they finish. At most `maxConcurrency`
-   * (default: the pool's threads) items are between being read and being yielded, so the input
+   * (default: `threads × tasksPerThread`) items are between being read and being yielded, so the input
    * is read as fast as results are taken. Breaking out of the loop drops the queued items and
    * terminates the threads of the running ones. Options: {@link streamSchema}.
    *
@@ -259,7 +259,8 @@ export class CpuPool {
       const args = [item];
       return core.submit(url, exportName, args, unwrapTransfers(args), timeout, signal);
     };
-    const concurrency = parsed.maxConcurrency ?? this.threads;
+    const { threads, tasksPerThread } = this.core.options;
+    const concurrency = parsed.maxConcurrency ?? threads * tasksPerThread;
     return {
       [Symbol.asyncIterator]: () =>
         streamResults(items, run, concurrency, parsed.ordered) as AsyncGenerator<TaskResult<R>>,

@@ -46,7 +46,8 @@ const isClock = (v: unknown): boolean =>
  * | option | type | default | |
  * |---|---|---|---|
  * | `threads` | positive integer | the number of cores | worker threads, each running one task at a time |
- * | `maxQueue` | non-negative integer | `threads × 2` | tasks waiting for a thread, at most; past it, `run` waits for room before queueing (the caller waits, memory does not grow) |
+ * | `tasksPerThread` | positive integer | `2` | tasks handed to a thread at once: the one it runs and the next ones, waiting there, so that it starts the next as soon as one ends instead of waiting for the main thread; `1` hands a thread a task only when it is idle |
+ * | `maxQueue` | non-negative integer | `threads × 2` | tasks waiting for a thread (beyond those handed to threads), at most; past it, `run` waits for room before queueing (the caller waits, memory does not grow) |
  * | `taskTimeout` | positive integer (ms) or `Infinity` | `Infinity` | a task running longer is stopped: its thread is terminated and replaced, the caller gets `PoolTaskTimeoutError`; counted from when the function starts (a thread's first load of a module is not counted) |
  * | `recycleAfter` | positive integer or `Infinity` | `Infinity` | a thread is replaced by a fresh one after this many tasks |
  * | `recycleHeapMb` | positive number (MB) | none | a thread whose heap in use passes this after a task is replaced by a fresh one |
@@ -57,6 +58,7 @@ const isClock = (v: unknown): boolean =>
  */
 export const poolSchema = options({
   threads: positiveInteger.default(() => availableParallelism()),
+  tasksPerThread: positiveInteger.default(2),
   maxQueue: integer("a non-negative integer", 0).optional(),
   taskTimeout: timeout.default(Number.POSITIVE_INFINITY),
   recycleAfter: positiveIntegerOrInfinity.default(Number.POSITIVE_INFINITY),
@@ -116,7 +118,7 @@ export function parseExecOptions(input: unknown): z.output<typeof execSchema> {
  *
  * | option | type | default | |
  * |---|---|---|---|
- * | `maxConcurrency` | positive integer | the pool's `threads` | items between being read and being yielded, at most |
+ * | `maxConcurrency` | positive integer | the pool's `threads × tasksPerThread` | items between being read and being yielded, at most (the default keeps every thread holding its next item) |
  * | `ordered` | boolean | `true` | yield results in input order, or as they finish |
  * | `timeout` | positive integer (ms) or `Infinity` | the pool's `taskTimeout` | each item's timeout |
  */

@@ -1,17 +1,21 @@
 /**
- * The CPU pool: a fixed set of worker threads, each running one task at a time, a bounded queue
- * of tasks waiting for a thread, and callers waiting for room in that queue. A task is a module
- * export named by path, run with structured-cloned arguments.
+ * The CPU pool: a fixed set of worker threads, each holding up to `tasksPerThread` tasks (it runs
+ * them one at a time, in order: the next is there when one ends, so a thread never waits for the
+ * main thread between two tasks), a bounded queue of tasks waiting for a thread, and callers
+ * waiting for room in that queue. Where each task goes is decided by the {@link Dispatcher};
+ * this shell sends them, times them and settles them. A task is a module export named by path,
+ * run with structured-cloned arguments.
  *
- * Invariants: a thread is idle, running exactly one job, or starting; the queue never holds more
- * than `maxQueue` live jobs; every accepted job is settled exactly once (value, failure, timeout,
- * thread death, cancellation or stop), and a thread that ran a job that did not finish normally
- * is terminated and replaced, so no thread keeps running work nobody waits for.
+ * Invariants: every accepted task is settled exactly once (value, failure, timeout, thread
+ * death, cancellation or stop); a task runs at most once: one a thread holds but has not started
+ * is taken back (a claim in shared memory that the thread and the pool race for with
+ * compare-and-swap) and sent elsewhere when its thread goes away; a thread whose running task no
+ * longer has a caller is terminated and replaced, so no thread keeps running work nobody waits for.
  */
 import type { TransferListItem } from "node:worker_threads";
-import { Queue } from "../../kernel/queue.js";
 import { entryUrl } from "./bootstrap.js";
 import { findUncloneable } from "./clone.js";
+import { Dispatcher, type DispatchHost } from "./dispatch.js";
 import {
   PoolStoppedError,
   PoolTaskCancelledError,
@@ -22,15 +26,17 @@ import {
 } from "./errors.js";
 import { failureError } from "./failures.js";
 import type { ParsedPoolOptions } from "./options.js";
-import { isTransfer, type ReplyMessage } from "./protocol.js";
+import { DONE, isTransfer, PENDING, type ReplyMessage, STARTED } from "./protocol.js";
 import { type Job, PoolThread, type ThreadOwner } from "./thread.js";
 
 /** Counters of a pool, for dashboards and tests. */
 export interface PoolStats {
   /** Threads alive (starting, idle or busy). */
   readonly threads: number;
-  /** Threads running a task. */
+  /** Threads holding at least one task. */
   readonly busy: number;
+  /** Tasks handed to threads: running, or next in line there (at most `tasksPerThread` each). */
+  readonly inFlight: number;
   /** Tasks accepted and waiting for a thread (at most `maxQueue`). */
   readonly queued: number;
   /** Callers waiting for room in the queue. */
@@ -44,13 +50,12 @@ export interface PoolStats {
 /** After this many threads in a row die before they are ready, the pool stops replacing them. */
 const MAX_START_FAILURES = 3;
 
-export class PoolCore implements ThreadOwner {
+export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
   private readonly threads = new Set<PoolThread>();
-  private readonly idle: PoolThread[] = [];
-  private readonly queue = new Queue<Job>();
-  private queued = 0;
-  private readonly waiting = new Queue<Job>();
-  private waitingCount = 0;
+  private readonly dispatcher: Dispatcher<PoolThread, Job>;
+  /** Functions numbered per module and export: threads are told a function's name once. */
+  private readonly functions = new Map<string, Map<string, number>>();
+  private functionCount = 0;
   private nextId = 1;
   private completed = 0;
   private failed = 0;
@@ -61,6 +66,12 @@ export class PoolCore implements ThreadOwner {
   private drainWaiters: Array<() => void> = [];
 
   constructor(readonly options: ParsedPoolOptions) {
+    this.dispatcher = new Dispatcher<PoolThread, Job>(
+      this,
+      options.tasksPerThread,
+      options.maxQueue,
+      options.recycleAfter,
+    );
     for (let i = 0; i < options.threads; i++) this.spawn();
   }
 
@@ -71,13 +82,13 @@ export class PoolCore implements ThreadOwner {
   }
 
   stats(): PoolStats {
-    let busy = 0;
-    for (const t of this.threads) if (t.job !== null) busy++;
+    const d = this.dispatcher;
     return {
       threads: this.threads.size,
-      busy,
-      queued: this.queued,
-      waiting: this.waitingCount,
+      busy: d.busy,
+      inFlight: d.inFlight,
+      queued: d.queued,
+      waiting: d.waiting,
       completed: this.completed,
       failed: this.failed,
       replaced: this.replaced,
@@ -106,13 +117,14 @@ export class PoolCore implements ThreadOwner {
         id: this.nextId++,
         module,
         exportName,
+        fn: this.functionNumber(module, exportName),
         args,
         transfer,
         timeout,
-        key: `${module}#${exportName}`,
         signal,
-        state: "waiting",
+        done: false,
         thread: null,
+        cell: 0,
         timer: undefined,
         onAbort: undefined,
         resolve,
@@ -122,13 +134,7 @@ export class PoolCore implements ThreadOwner {
         job.onAbort = () => this.cancel(job, new PoolTaskCancelledError(signal.reason));
         signal.addEventListener("abort", job.onAbort, { once: true });
       }
-      const thread = this.idle.pop();
-      if (thread !== undefined) this.dispatch(thread, job);
-      else if (this.queued < this.options.maxQueue) this.enqueue(job);
-      else {
-        this.waiting.push(job);
-        this.waitingCount++;
-      }
+      this.dispatcher.submit(job);
     });
   }
 
@@ -136,22 +142,26 @@ export class PoolCore implements ThreadOwner {
   async stop(timeout: number): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
-      for (const job of this.takeAll(this.waiting))
+      for (const job of this.dispatcher.takeQueued()) {
         this.settleError(job, new PoolStoppedError(false));
-      this.waitingCount = 0;
-      for (const job of this.takeAll(this.queue))
-        this.settleError(job, new PoolStoppedError(false));
-      this.queued = 0;
+      }
+      // Tasks a thread holds but has not started count as queued: they never run.
+      for (const thread of this.threads) {
+        for (const job of this.dispatcher.jobsOf(thread)) {
+          if (!job.done && thread.takeBackPending(job)) {
+            this.settleError(job, new PoolStoppedError(false));
+          }
+        }
+      }
     }
-    const busy = () => [...this.threads].some((t) => t.job !== null);
-    if (busy()) {
+    if (this.dispatcher.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer =
           timeout === Number.POSITIVE_INFINITY
             ? undefined
             : this.options.clock.setTimer(timeout, () => resolve());
         this.drainWaiters.push(() => {
-          if (!busy()) {
+          if (this.dispatcher.inFlight === 0) {
             if (timer !== undefined) this.options.clock.clearTimer(timer);
             resolve();
           }
@@ -160,13 +170,49 @@ export class PoolCore implements ThreadOwner {
     }
     const exits: Array<Promise<unknown>> = [];
     for (const thread of this.threads) {
-      if (thread.job !== null) this.settleError(thread.job, new PoolStoppedError(true));
+      for (const job of this.dispatcher.removeThread(thread)) {
+        this.settleError(job, new PoolStoppedError(true));
+      }
       exits.push(new Promise((resolve) => thread.worker.once("exit", resolve)));
       thread.terminate();
     }
-    this.idle.length = 0;
     await Promise.all(exits);
   }
+
+  // The dispatcher's host.
+
+  send(thread: PoolThread, job: Job): boolean {
+    try {
+      thread.send(job);
+    } catch (e) {
+      const found = findUncloneable(job.args, "args");
+      this.settleError(
+        job,
+        new ThreadDataCloneError(
+          job.module,
+          job.exportName,
+          found?.path ?? "args",
+          found?.valueType ?? (e as Error).message,
+          e,
+        ),
+      );
+      return false;
+    }
+    // The dispatcher listed the job before sending it: alone there, it runs now.
+    if (this.dispatcher.jobsOf(thread).length === 1) {
+      thread.worker.ref();
+      this.startHead(thread);
+    }
+    return true;
+  }
+
+  drained(thread: PoolThread): void {
+    this.threads.delete(thread);
+    thread.terminate();
+    this.replace();
+  }
+
+  // The threads' events.
 
   onReady(thread: PoolThread): void {
     if (!this.threads.has(thread)) return;
@@ -174,43 +220,52 @@ export class PoolCore implements ThreadOwner {
     if (this.readyWaiters.length > 0 && [...this.threads].every((t) => t.ready)) {
       for (const w of this.readyWaiters.splice(0)) w.resolve();
     }
-    this.release(thread);
+    if (this.stopping) return;
+    this.dispatcher.addThread(thread);
+    if (this.dispatcher.jobsOf(thread).length === 0) thread.worker.unref();
   }
 
   onReply(thread: PoolThread, message: ReplyMessage): void {
-    const job = thread.job;
-    if (job === null || job.id !== message.id) return;
-    thread.job = null;
-    thread.tasksDone++;
-    if (message.heap !== undefined) thread.heap = message.heap;
-    if (message.ok) this.settleValue(job, message.value);
-    else this.settleError(job, failureError(job.module, job.exportName, message.failure));
-    const { recycleAfter, recycleHeapMb } = this.options;
-    if (
-      thread.tasksDone >= recycleAfter ||
-      (recycleHeapMb !== undefined && thread.heap > recycleHeapMb * 1024 * 1024)
-    ) {
-      this.replace(thread);
-    } else {
-      this.release(thread);
+    const jobs = this.dispatcher.jobsOf(thread);
+    // Answers come in the order the tasks were sent.
+    const job = jobs[0];
+    if (job === undefined || job.id !== message.id) return;
+    if (!("skipped" in message)) {
+      if (message.heap !== undefined) thread.heap = message.heap;
+      if (message.ok) this.settleValue(job, message.value);
+      else this.settleError(job, failureError(job.module, job.exportName, message.failure));
+      const { recycleHeapMb } = this.options;
+      // Past the heap limit: no more tasks; those it holds finish, then it is replaced.
+      if (recycleHeapMb !== undefined && thread.heap > recycleHeapMb * 1024 * 1024) {
+        this.dispatcher.retire(thread);
+      }
+    }
+    this.dispatcher.finished(thread, job);
+    this.afterLeaving(thread);
+  }
+
+  onStarted(thread: PoolThread, id: number): void {
+    for (const job of this.dispatcher.jobsOf(thread)) {
+      if (job.id !== id) continue;
+      thread.loaded.add(job.fn);
+      this.startHead(thread);
+      return;
     }
   }
 
   onExit(thread: PoolThread, exitCode: number, error: unknown): void {
     if (!this.threads.delete(thread)) return;
-    const at = this.idle.indexOf(thread);
-    if (at !== -1) this.idle.splice(at, 1);
-    const job = thread.job;
-    thread.job = null;
+    const jobs = this.dispatcher.removeThread(thread);
     if (!thread.ready && !thread.terminating) {
       this.startFailed(exitCode, error);
       return;
     }
-    if (job !== null && job.state === "running") {
-      const outOfMemory =
-        (error as { code?: unknown } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
-      this.settleError(
-        job,
+    const outOfMemory =
+      (error as { code?: unknown } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+    this.reclaim(
+      thread,
+      jobs,
+      (job) =>
         new PoolWorkerDiedError(
           job.module,
           job.exportName,
@@ -218,12 +273,45 @@ export class PoolCore implements ThreadOwner {
           exitCode,
           error,
         ),
-      );
+    );
+    if (!thread.terminating) this.replace();
+    this.notifyDrain();
+  }
+
+  /**
+   * Settles or re-dispatches the tasks a thread held when it went away: one it had not started
+   * goes back to the queue (or fails, the pool stopping), one it ran fails with `died(job)`.
+   */
+  private reclaim(thread: PoolThread, jobs: readonly Job[], died: (job: Job) => unknown): void {
+    const back: Job[] = [];
+    for (const job of jobs) {
+      if (job.done) continue;
+      const state = thread.takeBack(job);
+      if (state === PENDING) {
+        if (this.stopping) this.settleError(job, new PoolStoppedError(false));
+        else {
+          job.thread = null;
+          if (job.timer !== undefined) this.options.clock.clearTimer(job.timer);
+          job.timer = undefined;
+          back.push(job);
+        }
+      } else {
+        // STARTED: it ran when the thread went; DONE: its answer was lost with the thread.
+        this.settleError(job, died(job));
+      }
     }
-    if (!thread.terminating && !this.stopping) {
-      this.replaced++;
-      this.spawn();
-    }
+    this.dispatcher.requeue(back);
+  }
+
+  private afterLeaving(thread: PoolThread): void {
+    const jobs = this.dispatcher.jobsOf(thread);
+    if (jobs.length === 0) thread.worker.unref();
+    else this.startHead(thread);
+    this.notifyDrain();
+  }
+
+  private notifyDrain(): void {
+    if (this.stopping) for (const notify of this.drainWaiters) notify();
   }
 
   private startFailed(exitCode: number, error: unknown): void {
@@ -238,155 +326,95 @@ export class PoolCore implements ThreadOwner {
     if (this.stopping) return;
     this.startFailures++;
     if (this.startFailures < MAX_START_FAILURES) {
-      this.replaced++;
-      this.spawn();
+      this.replace();
     } else if (this.threads.size === 0) {
       // No thread can start: what waits for one would wait forever.
-      for (const job of this.takeAll(this.waiting)) this.settleError(job, why);
-      this.waitingCount = 0;
-      for (const job of this.takeAll(this.queue)) this.settleError(job, why);
-      this.queued = 0;
+      for (const job of this.dispatcher.takeQueued()) this.settleError(job, why);
     }
   }
 
   private spawn(): void {
-    const { recycleHeapMb, maxHeapMb, execArgv } = this.options;
+    const { recycleHeapMb, maxHeapMb, execArgv, tasksPerThread } = this.options;
     const thread = new PoolThread(this, {
       reportHeap: recycleHeapMb !== undefined,
       maxHeapMb,
       execArgv,
+      tasksPerThread,
     });
     this.threads.add(thread);
   }
 
-  /** Terminates `thread` (its job, if any, already settled) and starts a fresh one. */
-  private replace(thread: PoolThread): void {
+  /** Starts a thread in place of one that went away, unless the pool stops. */
+  private replace(): void {
+    if (this.stopping) return;
+    this.replaced++;
+    this.spawn();
+  }
+
+  /**
+   * Terminates a thread whose running task was taken back, re-dispatches the tasks it held and
+   * had not started, and replaces it.
+   */
+  private kill(thread: PoolThread): void {
+    this.threads.delete(thread);
     thread.terminate();
-    if (!this.stopping) {
-      this.threads.delete(thread);
-      this.replaced++;
-      this.spawn();
-    }
+    const jobs = this.dispatcher.removeThread(thread);
+    this.reclaim(
+      thread,
+      jobs,
+      (job) => new PoolWorkerDiedError(job.module, job.exportName, "exit", undefined),
+    );
+    this.replace();
+    this.notifyDrain();
   }
 
-  /** Gives an idle thread the next queued task, or leaves it idle. */
-  private release(thread: PoolThread): void {
-    if (this.stopping) {
-      for (const notify of this.drainWaiters) notify();
+  /** Starts the timeout of the task a thread runs now (the first it holds that was not taken back). */
+  private startHead(thread: PoolThread): void {
+    for (const job of this.dispatcher.jobsOf(thread)) {
+      if (job.done) continue;
+      // A function not loaded yet there: its timeout starts once the thread says it loaded.
+      if (job.timer === undefined && job.timeout !== Number.POSITIVE_INFINITY) {
+        if (thread.loaded.has(job.fn)) this.startTimer(thread, job);
+      }
       return;
     }
-    const job = this.nextQueued();
-    if (job !== undefined) this.dispatch(thread, job);
-    else {
-      thread.worker.unref();
-      this.idle.push(thread);
-    }
-  }
-
-  private nextQueued(): Job | undefined {
-    let job = this.queue.shift();
-    while (job !== undefined && job.state !== "queued") job = this.queue.shift();
-    if (job !== undefined) {
-      this.queued--;
-      this.admitWaiting();
-      return job;
-    }
-    // An empty queue (always so with maxQueue 0): the first waiting caller goes straight in.
-    job = this.waiting.shift();
-    while (job !== undefined && job.state !== "waiting") job = this.waiting.shift();
-    if (job !== undefined) this.waitingCount--;
-    return job;
-  }
-
-  private enqueue(job: Job): void {
-    job.state = "queued";
-    this.queue.push(job);
-    this.queued++;
-  }
-
-  private admitWaiting(): void {
-    while (this.queued < this.options.maxQueue) {
-      const job = this.waiting.shift();
-      if (job === undefined) return;
-      if (job.state !== "waiting") continue;
-      this.waitingCount--;
-      this.enqueue(job);
-    }
-  }
-
-  private dispatch(thread: PoolThread, job: Job): void {
-    try {
-      const message = {
-        id: job.id,
-        module: job.module,
-        exportName: job.exportName,
-        args: job.args,
-      };
-      if (job.transfer === undefined) thread.worker.postMessage(message);
-      else thread.worker.postMessage(message, job.transfer as TransferListItem[]);
-    } catch (e) {
-      const found = findUncloneable(job.args, "args");
-      this.settleError(
-        job,
-        new ThreadDataCloneError(
-          job.module,
-          job.exportName,
-          found?.path ?? "args",
-          found?.valueType ?? (e as Error).message,
-          e,
-        ),
-      );
-      this.release(thread);
-      return;
-    }
-    job.state = "running";
-    job.thread = thread;
-    thread.job = job;
-    thread.worker.ref();
-    // A function not loaded yet there: its timeout starts once the thread says it loaded.
-    if (thread.loaded.has(job.key)) this.startTimer(thread, job);
-  }
-
-  onStarted(thread: PoolThread, id: number): void {
-    const job = thread.job;
-    if (job === null || job.id !== id) return;
-    thread.loaded.add(job.key);
-    this.startTimer(thread, job);
   }
 
   private startTimer(thread: PoolThread, job: Job): void {
-    if (job.timeout === Number.POSITIVE_INFINITY) return;
     job.timer = this.options.clock.setTimer(job.timeout, () => {
       job.timer = undefined;
-      if (thread.job !== job) return;
+      if (job.done || job.thread !== thread) return;
+      const state = thread.takeBack(job);
+      if (state === DONE) return; // its answer is on its way
       this.settleError(job, new PoolTaskTimeoutError(job.module, job.exportName, job.timeout));
-      this.kill(thread);
+      if (state === STARTED) this.kill(thread);
     });
   }
 
-  /** Stops a thread in the middle of a job that no longer has a caller, and replaces it. */
-  private kill(thread: PoolThread): void {
-    thread.job = null;
-    this.replace(thread);
-    if (this.stopping) for (const notify of this.drainWaiters) notify();
+  private cancel(job: Job, reason: unknown): void {
+    if (job.done) return;
+    if (this.dispatcher.cancel(job)) {
+      this.settleError(job, reason);
+      return;
+    }
+    const thread = job.thread;
+    this.settleError(job, reason);
+    // Taken back before it started, the thread skips it; running, the thread is stopped.
+    if (thread !== null && thread.takeBack(job) === STARTED) this.kill(thread);
   }
 
-  private cancel(job: Job, reason: unknown): void {
-    switch (job.state) {
-      case "waiting":
-        this.waitingCount--;
-        break;
-      case "queued":
-        this.queued--;
-        this.admitWaiting();
-        break;
-      case "running":
-        if (job.thread !== null && job.thread.job === job) this.kill(job.thread);
-        break;
-      case "done":
-        return;
+  private functionNumber(module: string, exportName: string): number {
+    let exports = this.functions.get(module);
+    if (exports === undefined) {
+      exports = new Map();
+      this.functions.set(module, exports);
     }
-    this.settleError(job, reason);
+    let fn = exports.get(exportName);
+    if (fn === undefined) {
+      fn = this.functionCount++;
+      exports.set(exportName, fn);
+    }
+    return fn;
   }
 
   private settleValue(job: Job, value: unknown): void {
@@ -402,18 +430,14 @@ export class PoolCore implements ThreadOwner {
   }
 
   private finish(job: Job): boolean {
-    if (job.state === "done") return false;
-    job.state = "done";
-    job.thread = null;
-    if (job.timer !== undefined) this.options.clock.clearTimer(job.timer);
+    if (job.done) return false;
+    job.done = true;
+    if (job.timer !== undefined) {
+      this.options.clock.clearTimer(job.timer);
+      job.timer = undefined;
+    }
     if (job.onAbort !== undefined) job.signal?.removeEventListener("abort", job.onAbort);
     return true;
-  }
-
-  private takeAll(queue: Queue<Job>): Job[] {
-    const jobs = queue.toArray().filter((j) => j.state === "queued" || j.state === "waiting");
-    queue.clear();
-    return jobs;
   }
 }
 

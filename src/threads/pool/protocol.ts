@@ -6,14 +6,31 @@
 
 import type { TransferListItem } from "node:worker_threads";
 
-/** A task sent to a thread. */
+/**
+ * A task sent to a thread. `fn` numbers the function within the pool; its module and export
+ * travel only the first time a thread is sent that function.
+ */
 export interface TaskMessage {
   readonly id: number;
-  /** A file URL. */
-  readonly module: string;
-  readonly exportName: string;
+  readonly fn: number;
+  /** A file URL; present the first time this thread is sent `fn`. */
+  readonly module?: string;
+  readonly exportName?: string;
   readonly args: readonly unknown[];
 }
+
+/**
+ * The claim on one task a thread holds, in a shared `Int32Array` (one cell per task a thread may
+ * hold, used in turn: the task a thread is sent `n`th has cell `n % tasksPerThread`). The thread
+ * moves a cell PENDING -> STARTED -> DONE, the pool moves PENDING or STARTED -> TAKEN with
+ * compare-and-swap, so exactly one side wins: a task taken back before it started is never run
+ * (the thread answers it `skipped`), and a thread whose running task was taken back (it is being
+ * terminated) starts nothing more.
+ */
+export const PENDING = 0;
+export const STARTED = 1;
+export const DONE = 2;
+export const TAKEN = 3;
 
 /** An Error as data: what a structured clone would lose (its class name, its own fields) kept. */
 export interface ErrorData {
@@ -32,10 +49,14 @@ export type Failure =
   | { readonly kind: "notFunction"; readonly got: string; readonly exports: readonly string[] }
   | { readonly kind: "cloneResult"; readonly path: string; readonly valueType: string };
 
-/** A thread's answer to a task; `heap` (bytes used) only when the pool recycles on heap use. */
+/**
+ * A thread's answer to a task, in the order it was sent: its value, its failure, or `skipped`
+ * (taken back before it started). `heap` (bytes used) only when the pool recycles on heap use.
+ */
 export type ReplyMessage =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly heap?: number }
-  | { readonly id: number; readonly ok: false; readonly failure: Failure; readonly heap?: number };
+  | { readonly id: number; readonly ok: false; readonly failure: Failure; readonly heap?: number }
+  | { readonly id: number; readonly ok: false; readonly skipped: true };
 
 /**
  * A thread loaded the module of task `id` (first use of that export there) and starts running
@@ -53,6 +74,8 @@ export interface ThreadData {
   readonly tsxApi: string | null;
   /** The worker's entry module (file URL). */
   readonly entry: string;
+  /** The claims on the tasks it holds (see {@link PENDING}). */
+  readonly claims: Int32Array;
 }
 
 /** The first message of a thread: its entry module loaded, it takes tasks. */

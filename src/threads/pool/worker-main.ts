@@ -1,6 +1,7 @@
 /**
- * The entry module of a pool thread: loads the modules it is asked for (once each), runs one task
- * at a time and answers with its value or its failure as data. Loaded by the bootstrap script.
+ * The entry module of a pool thread: loads the modules it is asked for (once each), runs the tasks
+ * it holds one at a time, in order, and answers each with its value or its failure as data.
+ * Loaded by the bootstrap script.
  */
 
 import { existsSync } from "node:fs";
@@ -10,12 +11,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import { formatValue } from "../../kernel/errors.js";
 import { findUncloneable } from "./clone.js";
 import {
+  DONE,
   type ErrorData,
   ensureTypeScriptKey,
   type Failure,
   isTransfer,
+  PENDING,
   READY,
   type ReplyMessage,
+  STARTED,
   type StartedMessage,
   type TaskMessage,
   type ThreadData,
@@ -24,6 +28,7 @@ import {
 const port = parentPort;
 if (port === null) throw new Error("worker-main runs only in a pool thread");
 const data = workerData as ThreadData;
+const claims = data.claims;
 const ensureTypeScript = (globalThis as Record<symbol, unknown>)[ensureTypeScriptKey] as (
   url: string,
 ) => Promise<void>;
@@ -35,7 +40,6 @@ class TaskFailure {
   constructor(readonly failure: Failure) {}
 }
 
-const functions = new Map<string, Fn>();
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 function errorData(error: unknown): ErrorData | unknown {
@@ -85,7 +89,6 @@ async function load(module: string, exportName: string): Promise<Fn> {
       exports: Object.keys(exports).filter((k) => typeof exports[k] === "function"),
     });
   }
-  functions.set(`${module}#${exportName}`, fn as Fn);
   return fn as Fn;
 }
 
@@ -136,38 +139,104 @@ function failWith(id: number, e: unknown): void {
   fail(id, e instanceof TaskFailure ? e.failure : { kind: "throw", error: errorData(e) });
 }
 
-async function runAsync(task: TaskMessage): Promise<void> {
+/** A function this thread was told about: where it lives, and itself once loaded. */
+interface Known {
+  readonly module: string;
+  readonly exportName: string;
+  fn: Fn | undefined;
+}
+
+const known: Known[] = [];
+
+/** Tasks received and not started, in order; the running one is not among them. */
+const tasks: TaskMessage[] = [];
+let head = 0;
+/** Tasks received so far: the `n`th has claim cell `n % claims.length`, as the pool counts. */
+let received = 0;
+const cells: number[] = [];
+let running = false;
+/** The running task was taken back: the pool terminates this thread, which starts nothing more. */
+let halted = false;
+
+/** Ends the running task: false when the pool took it back (no answer, nothing more starts). */
+function finish(cell: number): boolean {
+  if (Atomics.compareExchange(claims, cell, STARTED, DONE) === STARTED) return true;
+  halted = true;
+  return false;
+}
+
+async function runAsync(task: TaskMessage, entry: Known, cell: number): Promise<void> {
+  let value: unknown;
   try {
-    const fn = await load(task.module, task.exportName);
+    const fn = await load(entry.module, entry.exportName);
+    entry.fn = fn;
     port?.postMessage({ started: task.id } satisfies StartedMessage);
-    reply(task.id, await fn(...task.args));
+    value = await fn(...task.args);
   } catch (e) {
-    failWith(task.id, e);
+    if (finish(cell)) failWith(task.id, e);
+    return;
   }
+  if (finish(cell)) reply(task.id, value);
+}
+
+/**
+ * Runs the tasks received, one at a time and in order, each only if this thread claims it first.
+ * A synchronous function answers without a promise in between, and the next task starts at once:
+ * it was sent while this one ran, so the thread never waits for the pool between two tasks.
+ */
+function runTasks(): void {
+  running = true;
+  while (head < tasks.length && !halted) {
+    const task = tasks[head] as TaskMessage;
+    const cell = cells[head] as number;
+    tasks[head] = undefined as unknown as TaskMessage;
+    head++;
+    if (Atomics.compareExchange(claims, cell, PENDING, STARTED) !== PENDING) {
+      port?.postMessage({ id: task.id, ok: false, skipped: true } satisfies ReplyMessage);
+      continue;
+    }
+    const entry = known[task.fn] as Known;
+    if (entry.fn === undefined) {
+      void runAsync(task, entry, cell).then(runTasks);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = entry.fn(...task.args);
+    } catch (e) {
+      if (finish(cell)) failWith(task.id, e);
+      continue;
+    }
+    if (typeof (value as { then?: unknown } | null)?.then === "function") {
+      (value as Promise<unknown>).then(
+        (v) => {
+          if (finish(cell)) reply(task.id, v);
+          runTasks();
+        },
+        (e: unknown) => {
+          if (finish(cell)) failWith(task.id, e);
+          runTasks();
+        },
+      );
+      return;
+    }
+    if (finish(cell)) reply(task.id, value);
+  }
+  if (head === tasks.length) {
+    tasks.length = 0;
+    cells.length = 0;
+    head = 0;
+  }
+  running = false;
 }
 
 port.on("message", (task: TaskMessage) => {
-  const fn = functions.get(`${task.module}#${task.exportName}`);
-  if (fn === undefined) {
-    void runAsync(task);
-    return;
+  if (task.module !== undefined && known[task.fn] === undefined) {
+    known[task.fn] = { module: task.module, exportName: task.exportName as string, fn: undefined };
   }
-  // A synchronous function answers without a promise in between.
-  let value: unknown;
-  try {
-    value = fn(...task.args);
-  } catch (e) {
-    failWith(task.id, e);
-    return;
-  }
-  if (typeof (value as { then?: unknown } | null)?.then === "function") {
-    (value as Promise<unknown>).then(
-      (v) => reply(task.id, v),
-      (e: unknown) => failWith(task.id, e),
-    );
-  } else {
-    reply(task.id, value);
-  }
+  tasks.push(task);
+  cells.push(received++ % claims.length);
+  if (!running) runTasks();
 });
 
 port.postMessage(READY);

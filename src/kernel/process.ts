@@ -50,8 +50,14 @@ export class Process implements Self {
   private body: ProcessBody | null;
   private readonly actor: Actor | null;
   private mailbox: Queue<unknown> | null = null;
-  // Most processes have at most one link (a task or child to its parent): it takes a field, and
-  // only a process with several links pays for a LinkSet.
+  // A link made by spawnLink (a task to its caller, a worker to its supervisor) puts the child
+  // in its parent's intrusive list of children: making and dropping it costs no allocation and no
+  // hashing, however many children the parent has. Other links: one takes a field, several a
+  // LinkSet.
+  private linkParent: Process | null = null;
+  private siblingPrev: Process | null = null;
+  private siblingNext: Process | null = null;
+  private firstChild: Process | null = null;
   private linkOne: Process | null = null;
   private linkMany: LinkSet<Process> | null = null;
   private monitoring: Map<number, Monitor> | null = null;
@@ -427,8 +433,10 @@ export class Process implements Self {
     if (this.state === EXITED) throw this.exitedError();
     const child = this.runtime.spawnProcess(body, null, options);
     child.parent = this.pid;
-    this.addLink(child);
-    child.linkOne = this;
+    child.linkParent = this;
+    child.siblingNext = this.firstChild;
+    if (this.firstChild !== null) this.firstChild.siblingPrev = child;
+    this.firstChild = child;
     return child.pid;
   }
 
@@ -480,6 +488,12 @@ export class Process implements Self {
       for (const monitor of this.monitoring.values()) detachHook(monitor);
       this.monitoring = null;
     }
+    const parent = this.linkParent;
+    if (parent !== null) {
+      parent.dropChild(this);
+      this.signalLink(parent, reason);
+    }
+    if (this.firstChild !== null) this.signalChildren(reason);
     const one = this.linkOne;
     const many = this.linkMany;
     this.linkOne = null;
@@ -497,14 +511,49 @@ export class Process implements Self {
   /** Tells a process linked to this exiting one, and drops the link on its side. */
   private signalLinked(other: Process, reason: ExitReason): void {
     other.removeLink(this);
+    this.signalLink(other, reason);
+  }
+
+  private signalLink(other: Process, reason: ExitReason): void {
     // A `normal` exit changes nothing for a linked process that does not trap exits (the common
     // end of a linked task): no signal to queue.
     if (reason !== "normal" || other.trapExits)
       this.runtime.queueExitSignal(other, this.pid, reason);
   }
 
+  /**
+   * Signals every child of this exiting process. Every child is cut loose before the first signal
+   * is sent: a signal may make a child exit at once, and an exiting child must find no parent
+   * whose list it would edit while this one is walked.
+   */
+  private signalChildren(reason: ExitReason): void {
+    const first = this.firstChild;
+    this.firstChild = null;
+    for (let c = first; c !== null; c = c.siblingNext) c.linkParent = null;
+    let child = first;
+    while (child !== null) {
+      const next = child.siblingNext;
+      child.siblingPrev = null;
+      child.siblingNext = null;
+      this.signalLink(child, reason);
+      child = next;
+    }
+  }
+
+  /** Takes `child` out of this process's list of children. */
+  private dropChild(child: Process): void {
+    if (child.siblingPrev !== null) child.siblingPrev.siblingNext = child.siblingNext;
+    else this.firstChild = child.siblingNext;
+    if (child.siblingNext !== null) child.siblingNext.siblingPrev = child.siblingPrev;
+    child.siblingPrev = null;
+    child.siblingNext = null;
+    child.linkParent = null;
+  }
+
   // Protected: the stand-in of a remote process (remote.ts) tells its node about links.
   protected addLink(other: Process): void {
+    // Already linked by spawnLink, in either direction.
+    if (other.linkParent === this || this.linkParent === other) return;
     if (this.linkMany !== null) this.linkMany.add(other);
     else if (this.linkOne === null) this.linkOne = other;
     else if (this.linkOne !== other) {
@@ -514,13 +563,19 @@ export class Process implements Self {
   }
 
   protected removeLink(other: Process): void {
-    if (this.linkMany !== null) this.linkMany.delete(other);
+    if (other.linkParent === this) this.dropChild(other);
+    else if (this.linkParent === other) other.dropChild(this);
+    else if (this.linkMany !== null) this.linkMany.delete(other);
     else if (this.linkOne === other) this.linkOne = null;
   }
 
   private linked(): Process[] {
-    if (this.linkMany !== null) return [...this.linkMany];
-    return this.linkOne === null ? [] : [this.linkOne];
+    const out: Process[] = [];
+    if (this.linkParent !== null) out.push(this.linkParent);
+    for (let c = this.firstChild; c !== null; c = c.siblingNext) out.push(c);
+    if (this.linkMany !== null) out.push(...this.linkMany);
+    else if (this.linkOne !== null) out.push(this.linkOne);
+    return out;
   }
 }
 

@@ -1,3 +1,7 @@
+// Imported rather than the global: Node defines the global `performance` as a lazy getter, a
+// function call on every read of the clock.
+import { performance } from "node:perf_hooks";
+
 /** An opaque handle for a timer set through a {@link Clock}. */
 export type TimerHandle = unknown;
 

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { Queue } from "./queue.js";
 
 /** @internal What the scheduler runs: a process with work to do. */

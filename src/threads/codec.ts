@@ -5,41 +5,13 @@
  * that out (and refuses what cannot be cloned, at the sender's call site), and only then is a
  * copy made; the receiver walks only messages flagged as holding some.
  */
-import { BeamishError } from "../kernel/errors.js";
 import { Pid, Ref } from "../kernel/pid.js";
+import { NotCloneableError } from "./errors.js";
 
 const PID_TAG = "\u0000beamish:pid";
 const REF_TAG = "\u0000beamish:ref";
 /** Deeper than this, a value is refused: a walk must end even on a cyclic structure. */
 const MAX_DEPTH = 200;
-
-declare module "../kernel/errors.js" {
-  interface BeamishErrorCodes {
-    ERR_NOT_CLONEABLE: NotCloneableError;
-  }
-}
-
-/**
- * A message (or spawn argument, reply, exit reason) holds a value that cannot cross to another
- * thread: a function, a symbol, an object holding one (a socket, a class instance with methods
- * bound as fields). `path` says where it is, `valueType` what it is.
- *
- * @example
- * ```ts
- * try { send(remotePid, { onDone: () => {} }); }
- * catch (e) { if (isBeamishError(e, "ERR_NOT_CLONEABLE")) console.log(e.path); } // message.onDone
- * ```
- */
-export class NotCloneableError extends BeamishError {
-  readonly code = "ERR_NOT_CLONEABLE";
-  constructor(
-    readonly path: string,
-    readonly valueType: string,
-    detail = "",
-  ) {
-    super(`cannot send ${valueType} to another thread (at \`${path}\`)${detail}`);
-  }
-}
 
 /**
  * True when `value` holds a pid or a ref (it must go through {@link encode}); throws
@@ -116,7 +88,7 @@ function find(
     const what = typeof value === "function" ? "a function" : "a symbol";
     return holder === ""
       ? new NotCloneableError(path, what)
-      : new NotCloneableError(path, holder, ` (it holds ${what})`);
+      : new NotCloneableError(path, holder, { detail: ` (it holds ${what})` });
   }
   if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return undefined;
   if (value instanceof Pid || value instanceof Ref || isLeaf(value)) return undefined;
@@ -142,7 +114,9 @@ function find(
     const error = find(v, p, depth + 1, inner);
     if (error !== undefined) {
       return holderPath !== undefined
-        ? new NotCloneableError(holderPath, inner, ` (it holds a function at \`${error.path}\`)`)
+        ? new NotCloneableError(holderPath, inner, {
+            detail: ` (it holds a function at \`${error.path}\`)`,
+          })
         : error;
     }
   }

@@ -5,8 +5,7 @@
  * export, never by closure.
  */
 export { Cluster, type ClusterOptions } from "./cluster.js";
-export { NotCloneableError } from "./codec.js";
-export { NoClusterError, SpawnError } from "./errors.js";
+export { type CloneSite, NoClusterError, NotCloneableError, SpawnError } from "./errors.js";
 export { NOCONNECTION } from "./node.js";
 export { type ThreadedHandlerOptions, threadedHandler } from "./pipeline-handler.js";
 export { onThreads, type Placement, type ThreadChildOptions, threadChild } from "./placement.js";
@@ -25,7 +24,6 @@ export {
   PoolWorkerDiedError,
   poolSchema,
   streamSchema,
-  ThreadDataCloneError,
   ThreadExportNotFunctionError,
   ThreadModuleLoadError,
   ThreadModuleNotFoundError,

@@ -183,7 +183,9 @@ describe("threads: a local cluster", () => {
       assert.throws(
         () => send(pid, { callback: () => {} }),
         (e: unknown) => {
-          return e instanceof NotCloneableError && e.path === "message.callback";
+          return (
+            e instanceof NotCloneableError && e.path === "message.callback" && e.where === "message"
+          );
         },
       );
       const server = await startOn<CounterProtocol>(nodes[0] as number, fixture, "counter", 0);
@@ -202,7 +204,7 @@ describe("threads: a local cluster", () => {
       );
       await assert.rejects(
         spawnOn(nodes[0] as number, fixture, "echo", [() => {}]),
-        NotCloneableError,
+        (e: unknown) => e instanceof NotCloneableError && e.where === "argument",
       );
       send(pid, { from: self.pid, value: "still here" });
       assert.deepEqual(

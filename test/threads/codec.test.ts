@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { Pid, Ref } from "../../src/kernel/pid.js";
-import { decode, encode, NotCloneableError, needsEncoding } from "../../src/threads/codec.js";
+import { decode, encode, needsEncoding } from "../../src/threads/codec.js";
+import { NotCloneableError } from "../../src/threads/errors.js";
 
 const pidOf = (node: number, id: number) => new Pid(node, id);
 const roundTrip = (value: unknown) =>
@@ -60,6 +61,7 @@ describe("threads codec", () => {
         e instanceof NotCloneableError &&
         e.code === "ERR_NOT_CLONEABLE" &&
         e.path === "message.job.onDone" &&
+        e.where === "message" &&
         /cannot send a function to another thread \(at `message\.job\.onDone`\)/.test(e.message),
     );
     assert.throws(() => needsEncoding([Symbol("s")]), /a symbol .*message\[0\]/);

@@ -121,6 +121,21 @@ describe("Dispatcher", () => {
     assert.deepEqual(ids(d.jobsOf(3)), [2, 4], "the given-back task first, then the queue");
   });
 
+  test("a given-back task cancelled before a thread takes it is never handed out", () => {
+    const { d, sent } = harness(1, 4);
+    d.addThread(1);
+    d.addThread(2);
+    const tasks = [0, 1, 2].map((id) => ({ id }));
+    for (const t of tasks) d.submit(t);
+    const [, ...notStarted] = d.removeThread(1);
+    d.requeue([...notStarted, tasks[0] as Task].slice(-1));
+    assert.equal(d.placeOf(tasks[0] as Task), "queued", "thread 2 is full: it waits first in line");
+    assert.equal(d.cancel(tasks[0] as Task), true, "dropped");
+    d.finished(2, tasks[1] as Task);
+    assert.deepEqual(sent.at(-1), [2, 2], "the next queued task, not the cancelled one");
+    assert.equal(d.queued, 0, "nothing left queued");
+  });
+
   test("a thread is handed at most recycleAfter tasks, and reported drained once it holds none", () => {
     const { d, drained } = harness(2, 4, 3);
     d.addThread(1);
@@ -285,6 +300,6 @@ test("property: every task leaves exactly once; no thread holds more than tasksP
         }
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 1000 },
   );
 });

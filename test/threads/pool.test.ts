@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isBeamishError } from "beamish";
-import { CpuPool, transfer } from "beamish/threads";
+import { CpuPool, NotCloneableError, transfer } from "beamish/threads";
 import { setTsxApiForTests } from "../../src/threads/pool/bootstrap.js";
 
 const functions = new URL("./fixtures/pool-functions.ts", import.meta.url);
@@ -69,30 +69,43 @@ describe("CpuPool.run", () => {
 
   test("an argument that cannot be cloned fails the call naming where it sits and its type", async () => {
     const fn = await pool.run(functions, "double", () => 1).catch((e: unknown) => e);
-    assert.ok(isBeamishError(fn, "ERR_THREAD_DATA_CLONE"));
-    assert.equal(fn.path, "args[0]");
-    assert.equal(fn.valueType, "a function");
+    assert.ok(isBeamishError(fn, "ERR_NOT_CLONEABLE"), `a clone error, got ${fn}`);
+    assert.ok(fn instanceof NotCloneableError, "the one clone error class of beamish/threads");
+    assert.deepEqual(
+      { where: fn.where, path: fn.path, valueType: fn.valueType, exportName: fn.exportName },
+      { where: "argument", path: "args[0]", valueType: "a function", exportName: "double" },
+      "where, what, and which function",
+    );
     const nested = await pool
       .run(functions, "double", 1, { ok: [1, 2], onDone: function onDone() {} })
       .catch((e: unknown) => e);
-    assert.ok(isBeamishError(nested, "ERR_THREAD_DATA_CLONE"));
-    assert.equal(nested.path, "args[1].onDone");
-    assert.match(nested.message, /function onDone cannot be cloned/);
+    assert.ok(isBeamishError(nested, "ERR_NOT_CLONEABLE"), `a clone error, got ${nested}`);
+    assert.equal(nested.path, "args[1].onDone", "the path inside the argument");
+    assert.match(
+      nested.message,
+      /cannot send function onDone to another thread \(at `args\[1\]\.onDone`, an argument of .*pool-functions\.ts#double\)/,
+      "the message says what, where and for which function",
+    );
     const { Socket } = await import("node:net");
     const socket = new Socket();
     const sock = await pool.run(functions, "double", socket).catch((e: unknown) => e);
     socket.destroy();
-    assert.ok(isBeamishError(sock, "ERR_THREAD_DATA_CLONE"));
-    assert.equal(sock.valueType, "a Socket instance");
+    assert.ok(isBeamishError(sock, "ERR_NOT_CLONEABLE"), `a clone error, got ${sock}`);
+    assert.equal(sock.valueType, "a Socket instance", "names the class");
     // The pool goes on.
-    assert.equal(await pool.run(functions, "double", 4), 8);
+    assert.equal(await pool.run(functions, "double", 4), 8, "the pool goes on");
   });
 
   test("a result that cannot be cloned fails the call, not the thread", async () => {
     const error = await pool.run(functions, "returnsFunction").catch((e: unknown) => e);
-    assert.ok(isBeamishError(error, "ERR_THREAD_DATA_CLONE"));
-    assert.equal(error.path, "result");
-    assert.equal(pool.stats().replaced, 0);
+    assert.ok(isBeamishError(error, "ERR_NOT_CLONEABLE"), `a clone error, got ${error}`);
+    assert.deepEqual(
+      { where: error.where, path: error.path, valueType: error.valueType },
+      { where: "result", path: "result", valueType: "a function" },
+      "the result, a function",
+    );
+    assert.match(error.message, /the result of .*#returnsFunction/, "names the function");
+    assert.equal(pool.stats().replaced, 0, "the thread lives on");
   });
 
   test("moves transferred buffers both ways", async () => {

@@ -253,7 +253,12 @@ export class Dispatcher<T, J> {
   }
 
   private nextQueued(): J | undefined {
-    let job = this.front.shift();
+    // Cancelled tasks stay where they were queued until reached: skipped here.
+    let job: J | undefined;
+    while (job === undefined && this.front.length > 0) {
+      const next = this.front.shift() as J;
+      if (this.places.get(next) === "queued") job = next;
+    }
     while (job === undefined && this.queue.length > 0) {
       const next = this.queue.shift() as J;
       if (this.places.get(next) === "queued") job = next;

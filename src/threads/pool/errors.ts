@@ -1,6 +1,6 @@
 /** The errors of the CPU pool: each with a stable code and its payload. */
-import { fileURLToPath } from "node:url";
 import { BeamishError } from "../../kernel/errors.js";
+import { describeFunction, describeModule } from "../errors.js";
 
 declare module "../../kernel/errors.js" {
   interface BeamishErrorCodes {
@@ -11,22 +11,7 @@ declare module "../../kernel/errors.js" {
     ERR_THREAD_MODULE_NOT_FOUND: ThreadModuleNotFoundError;
     ERR_THREAD_MODULE_LOAD: ThreadModuleLoadError;
     ERR_THREAD_EXPORT_NOT_FUNCTION: ThreadExportNotFunctionError;
-    ERR_THREAD_DATA_CLONE: ThreadDataCloneError;
   }
-}
-
-/** A module's path when it is a file URL, as messages show it. */
-export function describeModule(module: string): string {
-  try {
-    return fileURLToPath(module);
-  } catch {
-    return module;
-  }
-}
-
-/** `path#export`, as errors name a function run on a thread. */
-export function describeFunction(module: string, exportName: string): string {
-  return `${describeModule(module)}#${exportName}`;
 }
 
 /**
@@ -189,32 +174,6 @@ export class ThreadExportNotFunctionError extends BeamishError {
       got === "not exported"
         ? `${describeModule(module)} has no export ${JSON.stringify(exportName)} (its function exports: ${known})`
         : `export ${JSON.stringify(exportName)} of ${describeModule(module)} is not a function: it is ${got} (its function exports: ${known})`,
-    );
-  }
-}
-
-/**
- * A value cannot cross to or from a thread (structured clone): a function, a symbol, a socket or
- * another object holding a native handle. `path` names where it sits (`args[1].onDone`, `result`)
- * and `valueType` what it is (`a function`, `a Socket instance`). Nothing was sent.
- *
- * @example
- * ```ts
- * await pool.run(mod, "f", () => 1).catch((e) => e.path); // "args[0]"
- * ```
- */
-export class ThreadDataCloneError extends BeamishError {
-  readonly code = "ERR_THREAD_DATA_CLONE";
-  constructor(
-    readonly module: string,
-    readonly exportName: string,
-    readonly path: string,
-    readonly valueType: string,
-    override readonly cause?: unknown,
-  ) {
-    super(
-      `cannot send ${path} ${path === "result" ? "of" : "to"} ${describeFunction(module, exportName)} across threads: ${valueType} cannot be cloned`,
-      cause === undefined ? undefined : { cause },
     );
   }
 }

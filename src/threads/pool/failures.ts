@@ -1,6 +1,6 @@
 /** Turns a thread's failure, sent as data, back into the error its caller gets. */
+import { NotCloneableError } from "../errors.js";
 import {
-  ThreadDataCloneError,
   ThreadExportNotFunctionError,
   ThreadModuleLoadError,
   ThreadModuleNotFoundError,
@@ -51,6 +51,6 @@ export function failureError(module: string, exportName: string, failure: Failur
     case "notFunction":
       return new ThreadExportNotFunctionError(module, exportName, failure.got, failure.exports);
     case "cloneResult":
-      return new ThreadDataCloneError(module, exportName, failure.path, failure.valueType);
+      return new NotCloneableError(failure.path, failure.valueType, { module, exportName });
   }
 }

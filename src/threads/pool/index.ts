@@ -1,19 +1,22 @@
 /**
  * The CPU pool: a Task.Supervisor for CPU-bound work. Module functions run on worker threads,
- * one task per thread at a time, with a bounded queue (a full pool makes the caller wait), task
+ * one task per thread at a time (each holding its next ones), with a bounded queue (a full pool makes the caller wait), task
  * timeouts that terminate the thread running the task, recycling of threads after N tasks or
  * past a heap size, and every failure a typed error at the caller.
  */
 import type { TransferListItem } from "node:worker_threads";
+import { GenServer } from "../../gen-server/index.js";
 import { InvalidArgumentError } from "../../kernel/errors.js";
 import { isPid } from "../../kernel/pid.js";
 import type { Self } from "../../kernel/process.js";
+import type { ChildSpec } from "../../supervisor/child-spec.js";
 import { Task, type TaskResult } from "../../task/index.js";
 import {
   type CpuPoolOptions,
   checkExportName,
   type ExecOptions,
   moduleUrl,
+  type ParsedPoolOptions,
   type PoolStreamOptions,
   parseExecOptions,
   parsePoolOptions,
@@ -28,7 +31,6 @@ export {
   PoolTaskCancelledError,
   PoolTaskTimeoutError,
   PoolWorkerDiedError,
-  ThreadDataCloneError,
   ThreadExportNotFunctionError,
   ThreadModuleLoadError,
   ThreadModuleNotFoundError,
@@ -73,7 +75,7 @@ export function transfer<T>(value: T, transferList: readonly TransferListItem[])
  * module is loaded once per thread, TypeScript included (threads inherit `node --import tsx`,
  * and register tsx themselves when they lack a loader). Arguments and results cross by
  * structured clone; what cannot (a function, a socket) fails that call with
- * `ThreadDataCloneError` naming where it sits and what it is.
+ * `NotCloneableError` naming where it sits and what it is.
  *
  * @example
  * ```ts
@@ -85,11 +87,30 @@ export function transfer<T>(value: T, transferList: readonly TransferListItem[])
  * ```
  */
 export class CpuPool {
-  private constructor(private readonly core: PoolCore) {}
+  /** The running pool; none before `start`, a fresh one on each start under a supervisor. */
+  private running: PoolCore | undefined;
+
+  private constructor(private readonly options: ParsedPoolOptions) {}
+
+  /**
+   * Validates `options` (throwing `InvalidOptionsError`) and returns the pool, not started: start
+   * it with `start()` or supervise its `childSpec()`. Until then it takes no tasks (they fail
+   * with `PoolStoppedError`).
+   *
+   * @example
+   * ```ts
+   * const pool = CpuPool.create({ threads: 2 });
+   * await Supervisor.start([pool.childSpec()], { strategy: "oneForOne" });
+   * await pool.run(url, "hash", input);
+   * ```
+   */
+  static create(options?: CpuPoolOptions): CpuPool {
+    return new CpuPool(parsePoolOptions(options));
+  }
 
   /**
    * Starts the threads and resolves once each has loaded its entry. Options (see
-   * {@link poolSchema} for the table): `threads` (cores), `maxQueue` (threads × 2),
+   * {@link poolSchema} for the table): `threads` (cores), `tasksPerThread` (2), `maxQueue` (threads × 2),
    * `taskTimeout` (Infinity), `recycleAfter` (Infinity), `recycleHeapMb`, `maxHeapMb`,
    * `stopTimeout` (5000), `execArgv`, `clock`. Bad options throw `InvalidOptionsError`.
    *
@@ -99,19 +120,72 @@ export class CpuPool {
    * ```
    */
   static async start(options?: CpuPoolOptions): Promise<CpuPool> {
-    const core = new PoolCore(parsePoolOptions(options));
+    return CpuPool.create(options).start();
+  }
+
+  /**
+   * Starts a pool made with {@link CpuPool.create}: resolves once each thread has loaded its
+   * entry, rejects (the threads stopped) when one cannot start. Starting a running pool is a
+   * no-op; a stopped one starts afresh.
+   *
+   * @example
+   * ```ts
+   * const pool = await CpuPool.create({ threads: 2 }).start();
+   * ```
+   */
+  async start(): Promise<this> {
+    if (this.running !== undefined && !this.running.stopped) return this;
+    const core = new PoolCore(this.options);
+    this.running = core;
     try {
       await core.whenReady();
     } catch (e) {
       await core.stop(0);
       throw e;
     }
-    return new CpuPool(core);
+    return this;
+  }
+
+  /**
+   * A child spec for a supervisor or an Application: the child starts the pool (a fresh one on
+   * each restart), and stopping it stops the pool, waiting up to `stopTimeout` for running
+   * tasks. `id` defaults to `"cpu-pool"`; the child's `shutdown` leaves the pool its
+   * `stopTimeout` and a second more.
+   *
+   * @example
+   * ```ts
+   * const pool = CpuPool.create({ threads: 2 });
+   * const sup = await Supervisor.start([pool.childSpec({ id: "hashing" })], { strategy: "oneForOne" });
+   * await pool.run(url, "hash", input);
+   * await Supervisor.stop(sup); // the pool stops with it
+   * ```
+   */
+  childSpec(options?: { readonly id?: string }): ChildSpec {
+    const { stopTimeout } = this.options;
+    const definition: GenServer.Definition<Record<never, never>, null, undefined> = {
+      init: async () => {
+        if (this.running !== undefined && !this.running.stopped) await this.running.stop(0);
+        await this.start();
+        return null;
+      },
+      terminate: () => this.running?.stop(stopTimeout),
+    };
+    return {
+      id: options?.id ?? "cpu-pool",
+      start: (supervisor: Self) =>
+        GenServer.startLink(supervisor, definition, undefined, { trapExit: true }),
+      shutdown: stopTimeout === Number.POSITIVE_INFINITY ? "infinity" : stopTimeout + 1000,
+    };
   }
 
   /** The number of threads. @example `pool.threads // 2` */
   get threads(): number {
-    return this.core.options.threads;
+    return this.options.threads;
+  }
+
+  /** The running pool, or a stopped error for a task given to a pool not started. */
+  private get core(): PoolCore {
+    return (this.running ??= PoolCore.stopped(this.options));
   }
 
   /**
@@ -119,7 +193,7 @@ export class CpuPool {
    * returns (awaited in the thread). Rejects with what it throws (same class for built-in
    * errors, same message, stack and fields), `PoolTaskTimeoutError`, `PoolWorkerDiedError`,
    * `ThreadModuleNotFoundError`, `ThreadExportNotFunctionError`, `ThreadModuleLoadError`,
-   * `ThreadDataCloneError` or `PoolStoppedError`. When the queue is full the call waits for room.
+   * `NotCloneableError` or `PoolStoppedError`. When the queue is full the call waits for room.
    * Wrap an argument in {@link transfer} to move its buffers.
    *
    * @example
@@ -141,7 +215,7 @@ export class CpuPool {
       exportName,
       args,
       transferList,
-      this.core.options.taskTimeout,
+      this.options.taskTimeout,
       undefined,
     ) as Promise<R>;
   }
@@ -177,7 +251,7 @@ export class CpuPool {
       parsed.exportName,
       args,
       transferList,
-      parsed.timeout ?? this.core.options.taskTimeout,
+      parsed.timeout ?? this.options.taskTimeout,
       parsed.signal,
     ) as Promise<R>;
   }
@@ -253,13 +327,13 @@ export class CpuPool {
     const url = moduleUrl(module, "module");
     checkExportName(exportName, "exportName");
     const parsed = parseStreamOptions(options);
-    const timeout = parsed.timeout ?? this.core.options.taskTimeout;
+    const timeout = parsed.timeout ?? this.options.taskTimeout;
     const core = this.core;
     const run = (item: unknown, signal: AbortSignal) => {
       const args = [item];
       return core.submit(url, exportName, args, unwrapTransfers(args), timeout, signal);
     };
-    const { threads, tasksPerThread } = this.core.options;
+    const { threads, tasksPerThread } = this.options;
     const concurrency = parsed.maxConcurrency ?? threads * tasksPerThread;
     return {
       [Symbol.asyncIterator]: () =>
@@ -283,6 +357,6 @@ export class CpuPool {
    * ```
    */
   stop(options?: { timeout?: number }): Promise<void> {
-    return this.core.stop(options?.timeout ?? this.core.options.stopTimeout);
+    return this.core.stop(options?.timeout ?? this.options.stopTimeout);
   }
 }

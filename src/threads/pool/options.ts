@@ -48,9 +48,9 @@ const isClock = (v: unknown): boolean =>
  * | `threads` | positive integer | the number of cores | worker threads, each running one task at a time |
  * | `tasksPerThread` | positive integer | `2` | tasks handed to a thread at once: the one it runs and the next ones, waiting there, so that it starts the next as soon as one ends instead of waiting for the main thread; `1` hands a thread a task only when it is idle |
  * | `maxQueue` | non-negative integer | `threads × 2` | tasks waiting for a thread (beyond those handed to threads), at most; past it, `run` waits for room before queueing (the caller waits, memory does not grow) |
- * | `taskTimeout` | positive integer (ms) or `Infinity` | `Infinity` | a task running longer is stopped: its thread is terminated and replaced, the caller gets `PoolTaskTimeoutError`; counted from when the function starts (a thread's first load of a module is not counted) |
- * | `recycleAfter` | positive integer or `Infinity` | `Infinity` | a thread is replaced by a fresh one after this many tasks |
- * | `recycleHeapMb` | positive number (MB) | none | a thread whose heap in use passes this after a task is replaced by a fresh one |
+ * | `taskTimeout` | positive integer (ms) or `Infinity` | `Infinity` | a task running longer is stopped: its thread is terminated and replaced, the caller gets `PoolTaskTimeoutError`; counted from when the function starts (a thread's first load of a module is not counted); the tasks the thread held behind it go to other threads and run once |
+ * | `recycleAfter` | positive integer or `Infinity` | `Infinity` | a thread is replaced by a fresh one after this many tasks (it finishes those it holds first) |
+ * | `recycleHeapMb` | positive number (MB) | none | a thread whose heap in use passes this after a task is handed no more, finishes those it holds and is replaced by a fresh one |
  * | `maxHeapMb` | positive number (MB) | none | the hard heap limit of each thread (`resourceLimits.maxOldGenerationSizeMb`): a task that needs more fails with `PoolWorkerDiedError` (`reason: "outOfMemory"`) and its thread is replaced |
  * | `stopTimeout` | positive integer (ms) or `Infinity` | `5000` | how long `stop()` waits for running tasks before terminating their threads |
  * | `execArgv` | string[] | the main thread's | node options of the threads |

@@ -13,6 +13,7 @@
  * longer has a caller is terminated and replaced, so no thread keeps running work nobody waits for.
  */
 import type { TransferListItem } from "node:worker_threads";
+import { NotCloneableError } from "../errors.js";
 import { entryUrl } from "./bootstrap.js";
 import { findUncloneable } from "./clone.js";
 import { Dispatcher, type DispatchHost } from "./dispatch.js";
@@ -21,7 +22,6 @@ import {
   PoolTaskCancelledError,
   PoolTaskTimeoutError,
   PoolWorkerDiedError,
-  ThreadDataCloneError,
   ThreadModuleLoadError,
 } from "./errors.js";
 import { failureError } from "./failures.js";
@@ -65,14 +65,29 @@ export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
   private readyWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private drainWaiters: Array<() => void> = [];
 
-  constructor(readonly options: ParsedPoolOptions) {
+  constructor(
+    readonly options: ParsedPoolOptions,
+    threads = options.threads,
+  ) {
     this.dispatcher = new Dispatcher<PoolThread, Job>(
       this,
       options.tasksPerThread,
       options.maxQueue,
       options.recycleAfter,
     );
-    for (let i = 0; i < options.threads; i++) this.spawn();
+    for (let i = 0; i < threads; i++) this.spawn();
+  }
+
+  /** A pool with no thread that takes no task: what a pool not started answers with. */
+  static stopped(options: ParsedPoolOptions): PoolCore {
+    const core = new PoolCore(options, 0);
+    core.stopping = true;
+    return core;
+  }
+
+  /** Whether `stop` began. */
+  get stopped(): boolean {
+    return this.stopping;
   }
 
   /** Resolves once every first thread is ready; rejects with why one could not start. */
@@ -188,13 +203,11 @@ export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
       const found = findUncloneable(job.args, "args");
       this.settleError(
         job,
-        new ThreadDataCloneError(
-          job.module,
-          job.exportName,
-          found?.path ?? "args",
-          found?.valueType ?? (e as Error).message,
-          e,
-        ),
+        new NotCloneableError(found?.path ?? "args", found?.valueType ?? (e as Error).message, {
+          module: job.module,
+          exportName: job.exportName,
+          cause: e,
+        }),
       );
       return false;
     }

@@ -183,9 +183,10 @@ export class CpuPool {
     return this.options.threads;
   }
 
-  /** The running pool, or a stopped error for a task given to a pool not started. */
+  /** The running pool; a pool not started answers as a stopped one. */
   private get core(): PoolCore {
-    return (this.running ??= PoolCore.stopped(this.options));
+    if (this.running === undefined) this.running = PoolCore.stopped(this.options);
+    return this.running;
   }
 
   /**

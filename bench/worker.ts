@@ -9,10 +9,12 @@ const warmup = workload.warmup ?? 1;
 const repetitions = Math.max(5, workload.repetitions ?? 5);
 for (let i = 0; i < warmup; i++) await run();
 const samples: number[] = [];
-for (let i = 0; i < repetitions; i++) {
-  (globalThis as { gc?: () => void }).gc?.();
-  samples.push(await run());
-}
+// No forced gc() between repetitions: a full collection with nothing of the last repetition left
+// alive frees the hidden classes its objects had and deoptimizes every function built on them
+// (`--trace-deopt`: "weak objects"), so each repetition would re-learn its hot path in the
+// interpreter, which a long-running service does not. Each repetition starts in the state the
+// last one left, for every implementation alike.
+for (let i = 0; i < repetitions; i++) samples.push(await run());
 process.stdout.write(`${JSON.stringify({ samples })}\n`);
 // Processes blocked forever (spawn-idle) must not keep this run alive.
 process.exit(0);

@@ -2,7 +2,7 @@
  * @internal One iteration of `Task.asyncStream`: the items in flight, their processes, their
  * deadlines on one timer, and the order results are handed out in.
  */
-import type { Clock, TimerHandle } from "../kernel/clock.js";
+import { type Clock, type TimerHandle, turnNow } from "../kernel/clock.js";
 import type { ExitReason } from "../kernel/exit.js";
 import { attachHook, ExitHook } from "../kernel/hooks.js";
 import type { OptionsOutput } from "../kernel/options.js";
@@ -266,7 +266,7 @@ export class StreamRun<I, R> implements AsyncIterableIterator<TaskResult<R>> {
     entry.pid = process.pid;
     attachHook(process, entry);
     // Processes are bound in start order, so the running list stays in deadline order.
-    if (this.timeout !== Infinity) entry.deadline = this.clock.now() + this.timeout;
+    if (this.timeout !== Infinity) entry.deadline = turnNow(this.clock) + this.timeout;
     if (this.runTail === null) this.runHead = entry;
     else {
       this.runTail.runNext = entry;

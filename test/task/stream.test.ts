@@ -270,6 +270,35 @@ test(
 );
 
 test(
+  'onTimeout "killTask" on the system clock (deadlines read once per turn): only the slow item times out',
+  withRuntime(
+    async () => {
+      const began = performance.now();
+      const results: unknown[] = [];
+      for await (const result of Task.asyncStream(
+        [1, 2_000, 2, 3],
+        async (ms, t) => {
+          await t.sleep(ms);
+          return ms;
+        },
+        { timeout: 40, onTimeout: "killTask", maxConcurrency: 4 },
+      )) {
+        results.push(result);
+      }
+      const took = performance.now() - began;
+      assert.deepEqual(results, [
+        { status: "ok", value: 1 },
+        { status: "exit", reason: "timeout" },
+        { status: "ok", value: 2 },
+        { status: "ok", value: 3 },
+      ]);
+      assert.ok(took >= 35 && took < 1_000, `the slow item was killed after ${took} ms`);
+    },
+    { clock: "real" },
+  ),
+);
+
+test(
   "a crashing item makes the iterator throw TaskExitError and kills the others",
   withRuntime(async ({ clock, settle, crashes }) => {
     const boom = new Error("item 2");

@@ -108,6 +108,14 @@ export class Process implements Self {
     return this.mailbox === null ? 0 : this.mailbox.length;
   }
 
+  /**
+   * @internal The newest message waiting in the mailbox, if any: a sender that finds its own
+   * last message there may add to it, as nothing was delivered after it.
+   */
+  lastMessage(): unknown {
+    return this.mailbox === null ? undefined : this.mailbox.last();
+  }
+
   mailboxSnapshot(): unknown[] {
     return this.mailbox === null ? [] : this.mailbox.toArray();
   }

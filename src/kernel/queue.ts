@@ -59,6 +59,11 @@ export class Queue<T> {
     return item;
   }
 
+  /** The newest item, without removing it; `undefined` when empty. */
+  last(): T | undefined {
+    return this.length === 0 ? undefined : this.tail.items[this.tailIndex - 1];
+  }
+
   /** The item at position `index` from the oldest (0), without removing it. */
   at(index: number): T | undefined {
     if (index < 0 || index >= this.length) return undefined;

@@ -39,7 +39,13 @@ export class Downstream {
       );
       return true;
     }
-    const side = new ProducerSide(self, message.consumer, message.ref);
+    const options = message.options;
+    const side = new ProducerSide(
+      self,
+      message.consumer,
+      message.ref,
+      options.demand === "manual" ? 0 : options.maxDemand - options.minDemand,
+    );
     core.consumers.set(message.ref.id, side);
     let demand: number;
     try {

@@ -40,11 +40,14 @@ export class AskMessage {
   constructor(readonly ref: Ref) {}
 }
 
-/** @internal Events from producer to consumer. */
+/**
+ * @internal Events from producer to consumer. `events` grows while the message is the newest in
+ * the consumer's mailbox (see {@link ProducerSide.send}).
+ */
 export class EventsMessage {
   constructor(
     readonly ref: Ref,
-    readonly events: readonly unknown[],
+    public events: readonly unknown[],
   ) {}
 }
 // One per hop, all dead between bursts: see keepShape.
@@ -125,19 +128,44 @@ export class ConsumerSide extends ExitHook implements StageFrom {
 export class ProducerSide extends ExitHook implements Subscriber<unknown> {
   readonly pid: Pid;
   downReason: ExitReason = undefined;
+  /** The last events sent, which may still wait, unread and newest, in the consumer's mailbox. */
+  private last: EventsMessage | null = null;
 
   constructor(
     readonly owner: Process,
     readonly consumer: Process,
     readonly ref: Ref,
+    /**
+     * The most events one message may carry by merging sends: the consumer's batch size
+     * (`maxDemand - minDemand`), which it hands to `handleEvents` at once anyway; 0 never merges
+     * (manual demand, whose consumer gets each message's events as they were sent).
+     */
+    private readonly mergeLimit: number,
   ) {
     super();
     this.pid = consumer.pid;
     attachHook(consumer, this);
   }
 
+  /**
+   * Events sent while the previous message of this subscription is still the newest in the
+   * consumer's mailbox join it: the consumer would take the two back to back, so one message
+   * holds them, in order, and the consumer handles one batch instead of two (a processor
+   * emitting a small chunk per `handleEvents` would otherwise wake its consumer for each).
+   */
   send(events: readonly unknown[]): void {
-    this.consumer.deliver(new EventsMessage(this.ref, events));
+    const last = this.last;
+    if (
+      last !== null &&
+      last.events.length + events.length <= this.mergeLimit &&
+      this.consumer.lastMessage() === last
+    ) {
+      last.events = last.events.concat(events);
+      return;
+    }
+    const message = new EventsMessage(this.ref, events);
+    this.last = message;
+    this.consumer.deliver(message);
   }
 
   onExit(_pid: Pid, reason: ExitReason): void {

@@ -8,6 +8,7 @@ type Op =
   | { readonly op: "shift" }
   | { readonly op: "removeAt"; readonly index: number }
   | { readonly op: "at"; readonly index: number }
+  | { readonly op: "last" }
   | { readonly op: "toArray" }
   | { readonly op: "findIndex"; readonly value: number; readonly from: number }
   | { readonly op: "clear" };
@@ -19,6 +20,7 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("shift" as const) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("removeAt" as const), index }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("at" as const), index }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("last" as const) }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("toArray" as const) }), weight: 1 },
   {
     arbitrary: fc.record({
@@ -49,6 +51,9 @@ function step(queue: Queue<number>, model: number[], op: Op): void {
     }
     case "at":
       assert.equal(queue.at(op.index), op.index >= 0 ? model[op.index] : undefined);
+      break;
+    case "last":
+      assert.equal(queue.last(), model[model.length - 1], "last() is the newest item");
       break;
     case "toArray":
       assert.deepEqual(queue.toArray(), model);

@@ -440,3 +440,105 @@ describe("bad input", () => {
     }),
   );
 });
+
+describe("sends that meet in the consumer's mailbox", () => {
+  /**
+   * A producer that emits what each info names (`{ emit: [...] }`), and first sends `{ ping }`
+   * straight to the consumer when the info carries one; the consumer forwards each batch and
+   * each other message to the test, in the order it takes them.
+   */
+  async function start(
+    self: { pid: Pid },
+    subscription: Record<string, unknown>,
+  ): Promise<{ producer: Pid; consumer: Pid }> {
+    const producer = await GenStage.start(
+      {
+        init: () => GenStage.producer(null as Pid | null),
+        handleDemand: (_demand, consumer: Pid | null) => consumer,
+        handleInfo: (
+          info: { consumer?: Pid; emit?: number[]; ping?: string },
+          consumer: Pid | null,
+        ) => {
+          if (info.consumer !== undefined) return info.consumer;
+          if (info.ping !== undefined && consumer !== null) send(consumer, { ping: info.ping });
+          return GenStage.emit(info.emit ?? [], consumer);
+        },
+      },
+      undefined,
+    );
+    const consumer = await GenStage.start(
+      forwarder(self.pid, [{ to: producer, ...subscription }], {
+        handleSubscribe: (_kind, _options, from) => {
+          if (subscription.demand === "manual") GenStage.ask(from, 100);
+          return undefined;
+        },
+        handleInfo: (message) => {
+          send(self.pid, message);
+          return undefined;
+        },
+      }),
+      undefined,
+    );
+    send(producer, { consumer });
+    return { producer, consumer };
+  }
+
+  test(
+    "join into one batch, in order, up to the consumer's batch size (maxDemand - minDemand)",
+    withRuntime(async ({ self, settle }) => {
+      const { producer } = await start(self, { maxDemand: 10, minDemand: 5 });
+      await settle();
+      // One turn of the producer: four sends before the consumer runs.
+      send(producer, { emit: [1, 2] });
+      send(producer, { emit: [3, 4, 5] });
+      send(producer, { emit: [6] });
+      send(producer, { emit: [7, 8] });
+      await assertReceive(self, { events: [1, 2, 3, 4, 5] });
+      await assertReceive(self, { events: [6, 7, 8] });
+      await settle();
+      await refuteReceive(self, () => true);
+    }),
+  );
+
+  test(
+    "do not join across another message from the producer: per-sender order holds",
+    withRuntime(async ({ self, settle }) => {
+      const { producer } = await start(self, { maxDemand: 10, minDemand: 0 });
+      await settle();
+      send(producer, { emit: [1, 2] });
+      send(producer, { emit: [3], ping: "between" });
+      send(producer, { emit: [4] });
+      await assertReceive(self, { events: [1, 2] });
+      await assertReceive(self, { ping: "between" });
+      await assertReceive(self, { events: [3, 4] });
+      await settle();
+      await refuteReceive(self, () => true);
+    }),
+  );
+
+  test(
+    "do not join once the consumer took the first: each batch as it was handled",
+    withRuntime(async ({ self, settle }) => {
+      const { producer } = await start(self, { maxDemand: 10, minDemand: 0 });
+      await settle();
+      send(producer, { emit: [1, 2] });
+      await assertReceive(self, { events: [1, 2] });
+      send(producer, { emit: [3] });
+      await assertReceive(self, { events: [3] });
+    }),
+  );
+
+  test(
+    "never join under manual demand: the consumer gets each send as it was made",
+    withRuntime(async ({ self, settle }) => {
+      const { producer } = await start(self, { maxDemand: 10, demand: "manual" });
+      await settle();
+      send(producer, { emit: [1, 2] });
+      send(producer, { emit: [3] });
+      await assertReceive(self, { events: [1, 2] });
+      await assertReceive(self, { events: [3] });
+      await settle();
+      await refuteReceive(self, () => true);
+    }),
+  );
+});

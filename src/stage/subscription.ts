@@ -45,10 +45,29 @@ export class AskMessage {
  * the consumer's mailbox (see {@link ProducerSide.send}).
  */
 export class EventsMessage {
+  /** `events` is an array of this message's own (made by joining), so it may grow in place. */
+  owned = false;
+
   constructor(
     readonly ref: Ref,
     public events: readonly unknown[],
   ) {}
+
+  /** Appends `events`; the arrays it was given stay as they were. */
+  join(events: readonly unknown[]): void {
+    let target: unknown[];
+    if (this.owned) {
+      target = this.events as unknown[];
+    } else {
+      // Array.prototype.concat costs more than the copy (spreadable checks, species lookup).
+      const first = this.events;
+      target = [];
+      for (let i = 0; i < first.length; i++) target.push(first[i]);
+      this.events = target;
+      this.owned = true;
+    }
+    for (let i = 0; i < events.length; i++) target.push(events[i]);
+  }
 }
 // One per hop, all dead between bursts: see keepShape.
 keepShape(new EventsMessage(new Ref(0, 0), []));
@@ -160,7 +179,7 @@ export class ProducerSide extends ExitHook implements Subscriber<unknown> {
       last.events.length + events.length <= this.mergeLimit &&
       this.consumer.lastMessage() === last
     ) {
-      last.events = last.events.concat(events);
+      last.join(events);
       return;
     }
     const message = new EventsMessage(this.ref, events);

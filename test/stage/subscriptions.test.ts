@@ -488,13 +488,16 @@ describe("sends that meet in the consumer's mailbox", () => {
     withRuntime(async ({ self, settle }) => {
       const { producer } = await start(self, { maxDemand: 10, minDemand: 5 });
       await settle();
-      // One turn of the producer: four sends before the consumer runs.
-      send(producer, { emit: [1, 2] });
-      send(producer, { emit: [3, 4, 5] });
+      // One turn of the producer: five sends before the consumer runs.
+      const first = [1, 2];
+      send(producer, { emit: first });
+      send(producer, { emit: [3] });
+      send(producer, { emit: [4, 5] });
       send(producer, { emit: [6] });
       send(producer, { emit: [7, 8] });
       await assertReceive(self, { events: [1, 2, 3, 4, 5] });
       await assertReceive(self, { events: [6, 7, 8] });
+      assert.deepEqual(first, [1, 2], "the emitted arrays are left as they were");
       await settle();
       await refuteReceive(self, () => true);
     }),

@@ -21,8 +21,17 @@ import {
 /** Messages a processor is done with: to forward (or acknowledge) and failed. */
 export interface Outcome {
   readonly ok: Message[];
+  readonly failed: readonly Message[];
+}
+
+/** An outcome being filled, message by message. */
+interface Filling {
+  readonly ok: Message[];
   readonly failed: Message[];
 }
+
+/** `failed` of the usual outcome, where nothing failed: one shared array, never written. */
+const NONE_FAILED: readonly Message[] = Object.freeze([]);
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === "object" && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
@@ -93,14 +102,14 @@ function run(core: Core, messages: readonly Message[]): Outcome | Promise<Outcom
       return resume(core, messages, i, result, { ok: messages.slice(0, i), failed: [] });
     }
   }
-  return { ok: messages as Message[], failed: [] };
+  return { ok: messages as Message[], failed: NONE_FAILED };
 }
 
 function loop(
   core: Core,
   messages: readonly Message[],
   start: number,
-  out: Outcome,
+  out: Filling,
 ): Outcome | Promise<Outcome> {
   if (tracing()) return traced(core, messages, start, out);
   const handle = core.handleMessage;
@@ -132,7 +141,7 @@ function resume(
   messages: readonly Message[],
   i: number,
   result: unknown,
-  out: Outcome,
+  out: Filling,
 ): Outcome | Promise<Outcome> {
   const message = messages[i] as Message;
   if (!isThenable(result)) {
@@ -156,7 +165,7 @@ async function traced(
   core: Core,
   messages: readonly Message[],
   start: number,
-  out: Outcome,
+  out: Filling,
 ): Promise<Outcome> {
   const pipeline = core.name;
   const processor = core.group;
@@ -186,7 +195,7 @@ async function traced(
   return out;
 }
 
-function settle(core: Core, message: Message, result: unknown, out: Outcome): void {
+function settle(core: Core, message: Message, result: unknown, out: Filling): void {
   if (result === message) {
     route(core, message, out);
     return;
@@ -199,7 +208,7 @@ function settle(core: Core, message: Message, result: unknown, out: Outcome): vo
   out.failed.push(message);
 }
 
-function route(core: Core, message: Message, out: Outcome): void {
+function route(core: Core, message: Message, out: Filling): void {
   if (message.failed) {
     out.failed.push(message);
   } else if (!routable(core, message)) {
@@ -297,13 +306,16 @@ function splitBatch(messages: readonly Message[], result: unknown): Outcome {
       new TypeError(`handleBatch must return the batch's messages, got ${formatValue(result)}`),
     );
   }
-  const ok: Message[] = [];
-  const failed: Message[] = [];
-  if (result === messages || sameMessages(result, messages)) {
+  const same = result === messages || sameMessages(result, messages);
+  if (same) {
     let i = 0;
     while (i < messages.length && !(messages[i] as Message).failed) i++;
     // The usual batch: every message succeeded, and the batch itself is the list to acknowledge.
-    if (i === messages.length) return { ok: messages as Message[], failed };
+    if (i === messages.length) return { ok: messages as Message[], failed: NONE_FAILED };
+  }
+  const ok: Message[] = [];
+  const failed: Message[] = [];
+  if (same) {
     for (const m of messages) (m.failed ? failed : ok).push(m);
     return { ok, failed };
   }

@@ -24,8 +24,8 @@ export interface NatsStats {
    */
   lost: number;
   /**
-   * Messages given back unhandled (nak'ed at once): delivered while the producer was stopping,
-   * or still unsettled when its stage exited.
+   * Messages given back unhandled (nak'ed at once): prefetched and never demanded, delivered
+   * while the producer was stopping, or still unsettled when its stage exited.
    */
   returned: number;
   /**

@@ -24,6 +24,9 @@ import type { KindOfStage } from "./stage-kind.js";
 import type { Step } from "./step.js";
 import type { CancelInfo, StageFrom } from "./subscription.js";
 
+/** Matches no callback result. */
+const NOT_PLAIN = Symbol("not plain");
+
 /** @internal A stage's state, and the handling of what its callbacks return. */
 export class StageCallbacks implements KindOfStage {
   /** Set once `init` returned a kind. */
@@ -32,10 +35,22 @@ export class StageCallbacks implements KindOfStage {
   /** Producers and producer-consumers: their producer half's state. */
   core: ProducerCore | null = null;
 
+  /**
+   * The last object result taken as a plain new state (not an emit, a directive or a thenable).
+   * A callback usually returns the state object it changed in place: that one is known plain
+   * without asking it for `then`, which, over the state shapes of a pipeline's stages, is a
+   * megamorphic property lookup per callback.
+   */
+  private plain: unknown = NOT_PLAIN;
+
   constructor(readonly definition: AnyDefinition) {}
 
   /** Takes a callback's result: the new state, `emit(events, state)`, `stop(...)`, or a promise. */
   apply(result: unknown, self: Process, callback: string): Step {
+    if (result === this.plain) {
+      this.state = result;
+      return true;
+    }
     if (typeof result !== "object" || result === null) {
       if (typeof result !== "function") {
         this.state = result;
@@ -65,6 +80,7 @@ export class StageCallbacks implements KindOfStage {
       );
     }
     this.state = result;
+    this.plain = result;
     return true;
   }
 

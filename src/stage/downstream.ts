@@ -45,6 +45,7 @@ export class Downstream {
       message.consumer,
       message.ref,
       options.demand === "manual" ? 0 : options.maxDemand - options.minDemand,
+      message.side,
     );
     core.consumers.set(message.ref.id, side);
     let demand: number;

@@ -5,7 +5,7 @@
  */
 import type { ExitReason } from "../kernel/exit.js";
 import { attachHook, detachHook, ExitHook } from "../kernel/hooks.js";
-import { type Pid, Ref } from "../kernel/pid.js";
+import type { Pid, Ref } from "../kernel/pid.js";
 import type { Process } from "../kernel/process.js";
 import { keepShape } from "../kernel/shapes.js";
 import type { SubscriptionDemand } from "./demand.js";
@@ -49,7 +49,8 @@ export class EventsMessage {
   owned = false;
 
   constructor(
-    readonly ref: Ref,
+    /** The consumer's record of the subscription: no lookup by ref on arrival. */
+    readonly side: ConsumerSide,
     public events: readonly unknown[],
   ) {}
 
@@ -70,7 +71,7 @@ export class EventsMessage {
   }
 }
 // One per hop, all dead between bursts: see keepShape.
-keepShape(new EventsMessage(new Ref(0, 0), []));
+keepShape(new EventsMessage(undefined as unknown as ConsumerSide, []));
 
 /** @internal A consumer asks a producer for a subscription. */
 export class SubscribeMessage {
@@ -78,6 +79,8 @@ export class SubscribeMessage {
     readonly consumer: Process,
     readonly ref: Ref,
     readonly options: ParsedSubscription,
+    /** The consumer's record, which the producer's events then name. */
+    readonly side: ConsumerSide,
   ) {}
 }
 
@@ -160,6 +163,8 @@ export class ProducerSide extends ExitHook implements Subscriber<unknown> {
      * (manual demand, whose consumer gets each message's events as they were sent).
      */
     private readonly mergeLimit: number,
+    /** The consumer's record of this subscription. */
+    private readonly target: ConsumerSide,
   ) {
     super();
     this.pid = consumer.pid;
@@ -182,7 +187,7 @@ export class ProducerSide extends ExitHook implements Subscriber<unknown> {
       last.join(events);
       return;
     }
-    const message = new EventsMessage(this.ref, events);
+    const message = new EventsMessage(this.target, events);
     this.last = message;
     this.consumer.deliver(message);
   }

@@ -54,8 +54,9 @@ export class Upstream {
 
   /** Events from a producer: to `handleEvents`, or to wait for downstream demand. */
   onEvents(message: EventsMessage, self: Process): Step {
-    const side = this.producers.get(message.ref.id);
-    if (side === undefined || !side.active) return true;
+    // A side leaves `producers` only as it turns inactive: no lookup needed.
+    const side = message.side;
+    if (!side.active) return true;
     if (
       this.stage.kind === "producerConsumer" &&
       (this.queue.length > 0 || (this.stage.core as ProducerCore).downstream <= 0)
@@ -164,7 +165,7 @@ export class Upstream {
         : new SubscriptionDemand(options.maxDemand, options.minDemand);
     const side = new ConsumerSide(self, producer, ref, options, demand);
     this.producers.set(ref.id, side);
-    producer.deliver(new SubscribeMessage(self, ref, options));
+    producer.deliver(new SubscribeMessage(self, ref, options, side));
     if (demand !== null) side.ask(demand.initial());
     return side;
   }

@@ -52,10 +52,12 @@ class ConnectionClosed {
 }
 
 /**
- * Pull requests a stage keeps open at once: a second one asks for the demand that came in while
- * the first was being answered, so the pipeline does not wait a round trip between batches.
+ * Pull requests a stage keeps open at once: later ones ask for the demand that came in while the
+ * first was being answered, so the server always holds a request and the pipeline does not wait
+ * a round trip between batches. With 2, broker-nats spent a third of its time idle waiting for
+ * deliveries (CPU profile, node's own work equal to the raw client's); 4 gave 1.13x the msgs/s.
  */
-const OPEN_PULLS = 2;
+const OPEN_PULLS = 4;
 /** Pulls failing in a row while connected before the stage exits (and is restarted). */
 export const MAX_PULL_FAILURES = 10;
 

@@ -159,8 +159,9 @@ export interface TaskModule {
    *
    * A crashing task makes the iterator throw `TaskExitError`. A task running longer than
    * `timeout` makes it throw `TaskTimeoutError` (`onTimeout: "exit"`), or is killed and yields
-   * `{ status: "exit", reason: "timeout" }` (`onTimeout: "killTask"`). Leaving the loop early,
-   * or any error, kills the tasks still running and closes the input.
+   * `{ status: "exit", reason: "timeout" }` (`onTimeout: "killTask"`). As with Node's own
+   * timers, a task's timeout counts from the start of the event-loop turn it started in. Leaving
+   * the loop early, or any error, kills the tasks still running and closes the input.
    *
    * | option | type | default |
    * |---|---|---|

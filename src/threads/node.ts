@@ -434,7 +434,7 @@ export class NodeTransport implements Transport {
 
   private local(id: number): Process | undefined {
     const process = this.exported.get(id)?.pid.process;
-    return process !== undefined && process.alive ? process : undefined;
+    return process?.alive ? process : undefined;
   }
 
   private applyUnlink(target: Process, other: Pid): void {

@@ -59,6 +59,8 @@ describe("CpuPool.childSpec", () => {
     const pool = CpuPool.create({ threads: 1 });
     const early = await pool.run(functions, "double", 1).catch((e: unknown) => e);
     assert.ok(isBeamishError(early, "ERR_POOL_STOPPED"), `refused before start, got ${early}`);
+    assert.equal(early.neverStarted, true, "the error says the pool was never started");
+    assert.match(early.message, /not started/, "the message says so");
     await pool.start();
     try {
       assert.equal(await pool.run(functions, "double", 3), 6, "runs once started");

@@ -73,8 +73,8 @@ export class PoolWorkerDiedError extends BeamishError {
 }
 
 /**
- * The pool is stopping or stopped: a task given then, or one still queued, or one still running
- * when the stop's timeout passed.
+ * The pool is stopping or stopped, or was never started: a task given then, or one still queued,
+ * or one still running when the stop's timeout passed.
  *
  * @example
  * ```ts
@@ -86,11 +86,15 @@ export class PoolStoppedError extends BeamishError {
   constructor(
     /** Whether the task had started on a thread (it was then terminated). */
     readonly started: boolean,
+    /** Whether the pool was made with `create()` and never started. */
+    readonly neverStarted = false,
   ) {
     super(
       started
         ? "the pool stopped: the task was still running when the stop timeout passed"
-        : "the pool is stopped: the task was not run",
+        : neverStarted
+          ? "the pool is not started (call start() or supervise its childSpec()): the task was not run"
+          : "the pool is stopped: the task was not run",
     );
   }
 }

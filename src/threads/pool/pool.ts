@@ -62,6 +62,8 @@ export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
   private replaced = 0;
   private startFailures = 0;
   private stopping = false;
+  /** The stand-in of a pool made with `create()` and not started: refusals say so. */
+  private neverStarted = false;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private drainWaiters: Array<() => void> = [];
 
@@ -82,6 +84,7 @@ export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
   static stopped(options: ParsedPoolOptions): PoolCore {
     const core = new PoolCore(options, 0);
     core.stopping = true;
+    core.neverStarted = true;
     return core;
   }
 
@@ -121,7 +124,7 @@ export class PoolCore implements ThreadOwner, DispatchHost<PoolThread, Job> {
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.stopping) {
-        reject(new PoolStoppedError(false));
+        reject(new PoolStoppedError(false, this.neverStarted));
         return;
       }
       if (signal?.aborted === true) {

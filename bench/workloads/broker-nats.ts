@@ -10,8 +10,9 @@ import { randomUUID } from "node:crypto";
 import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { natsProducer } from "beamish/connectors/nats";
-import { type Message, Pipeline } from "beamish/pipeline";
-import { checkIds, latch, rate, workload } from "../workload.js";
+import { Pipeline } from "beamish/pipeline";
+import { checkIds, rate, workload } from "../workload.js";
+import { brokerTally, type Payload } from "./broker-tally.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const SERVERS = "127.0.0.1:4222";
@@ -21,11 +22,6 @@ const MAX_ACK_PENDING = 1000;
 const BATCH_SIZE = 100;
 const CONCURRENCY = 2;
 const CONSUMER = "bench";
-
-interface Payload {
-  id: number;
-  seen?: boolean;
-}
 
 /** Runs `timed` on a fresh stream holding N messages and its consumer; both deleted after. */
 async function withStream(timed: (stream: string) => Promise<number>): Promise<number> {
@@ -62,9 +58,7 @@ async function withStream(timed: (stream: string) => Promise<number>): Promise<n
 async function beamish(): Promise<number> {
   return withStream((stream) =>
     inFreshRuntime(async () => {
-      let count = 0;
-      let sum = 0;
-      const { done, finished } = latch();
+      const tally = brokerTally(N);
       const producer = natsProducer<Payload>({
         servers: SERVERS,
         stream,
@@ -76,23 +70,13 @@ async function beamish(): Promise<number> {
           producer: { module: producer },
           processors: { default: { concurrency: CONCURRENCY, maxDemand: PULL } },
           batchers: { default: { batchSize: BATCH_SIZE } },
-          handleMessage: (_processor, message) => {
-            message.data.seen = true;
-            return message;
-          },
-          handleBatch: (_batcher, messages) => {
-            for (let i = 0; i < messages.length; i++) {
-              sum += ((messages[i] as Message<Payload>).data as Payload).id;
-            }
-            count += messages.length;
-            if (count === N) done();
-            return messages;
-          },
+          handleMessage: tally.handleMessage,
+          handleBatch: tally.handleBatch,
         });
-        await finished;
+        await tally.finished;
         await pipeline.stop();
       });
-      checkIds(count, sum, N);
+      tally.check();
       if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
       return figure;
     }),

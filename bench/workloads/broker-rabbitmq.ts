@@ -8,8 +8,9 @@
 import { randomUUID } from "node:crypto";
 import amqp, { type Channel, type ConsumeMessage } from "amqplib";
 import { rabbitmqProducer } from "beamish/connectors/rabbitmq";
-import { type Message, Pipeline } from "beamish/pipeline";
-import { checkIds, latch, rate, workload } from "../workload.js";
+import { Pipeline } from "beamish/pipeline";
+import { checkIds, rate, workload } from "../workload.js";
+import { brokerTally, type Payload } from "./broker-tally.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
@@ -17,11 +18,6 @@ const N = 50_000;
 const PREFETCH = 500;
 const BATCH_SIZE = 100;
 const CONCURRENCY = 2;
-
-interface Payload {
-  id: number;
-  seen?: boolean;
-}
 
 /** Runs `timed` on a fresh queue holding N messages; the queue is deleted after. */
 async function withQueue(timed: (queue: string) => Promise<number>): Promise<number> {
@@ -49,34 +45,22 @@ async function withQueue(timed: (queue: string) => Promise<number>): Promise<num
 async function beamish(): Promise<number> {
   return withQueue((queue) =>
     inFreshRuntime(async () => {
-      let count = 0;
-      let sum = 0;
-      const { done, finished } = latch();
+      const tally = brokerTally(N);
       const producer = rabbitmqProducer<Payload>({ url: URL, queue, prefetch: PREFETCH });
       // Connected, channel open, queue checked: consumption starts with the processors' demand.
       const pipeline = await Pipeline.start({
         producer: { module: producer },
         processors: { default: { concurrency: CONCURRENCY } },
         batchers: { default: { batchSize: BATCH_SIZE } },
-        handleMessage: (_processor, message) => {
-          message.data.seen = true;
-          return message;
-        },
-        handleBatch: (_batcher, messages) => {
-          for (let i = 0; i < messages.length; i++) {
-            sum += ((messages[i] as Message<Payload>).data as Payload).id;
-          }
-          count += messages.length;
-          if (count === N) done();
-          return messages;
-        },
+        handleMessage: tally.handleMessage,
+        handleBatch: tally.handleBatch,
       });
       const figure = await rate(N, async () => {
-        await finished;
+        await tally.finished;
         // The last acks are settled once the broker confirms the channel's close.
         await pipeline.stop();
       });
-      checkIds(count, sum, N);
+      tally.check();
       if (producer.stats().acked !== N) throw new Error(`acked ${producer.stats().acked}`);
       return figure;
     }),

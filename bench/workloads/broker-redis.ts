@@ -9,9 +9,10 @@
 // and stop once every entry is acknowledged.
 import { randomUUID } from "node:crypto";
 import { redisProducer } from "beamish/connectors/redis";
-import { type Message, Pipeline } from "beamish/pipeline";
+import { Pipeline } from "beamish/pipeline";
 import { createClient } from "redis";
-import { checkIds, latch, rate, workload } from "../workload.js";
+import { checkIds, rate, workload } from "../workload.js";
+import { brokerTally, type Payload } from "./broker-tally.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const URL = "redis://127.0.0.1:6379";
@@ -20,11 +21,6 @@ const BATCH_SIZE = 100;
 const CONCURRENCY = 2;
 const MAX_DEMAND = 50;
 const GROUP = "bench";
-
-interface Payload {
-  id: number;
-  seen?: boolean;
-}
 
 const decode = (fields: Readonly<Record<string, string>>): Payload => ({ id: Number(fields.id) });
 
@@ -59,33 +55,21 @@ async function withStream(timed: (stream: string) => Promise<number>): Promise<n
 async function beamish(): Promise<number> {
   return withStream((stream) =>
     inFreshRuntime(async () => {
-      let count = 0;
-      let sum = 0;
-      const { done, finished } = latch();
+      const tally = brokerTally(N);
       const producer = redisProducer<Payload>({ url: URL, stream, group: GROUP, decode });
       const figure = await rate(N, async () => {
         const pipeline = await Pipeline.start({
           producer: { module: producer },
           processors: { default: { concurrency: CONCURRENCY, maxDemand: MAX_DEMAND } },
           batchers: { default: { batchSize: BATCH_SIZE } },
-          handleMessage: (_processor, message) => {
-            message.data.seen = true;
-            return message;
-          },
-          handleBatch: (_batcher, messages) => {
-            for (let i = 0; i < messages.length; i++) {
-              sum += ((messages[i] as Message<Payload>).data as Payload).id;
-            }
-            count += messages.length;
-            if (count === N) done();
-            return messages;
-          },
+          handleMessage: tally.handleMessage,
+          handleBatch: tally.handleBatch,
         });
-        await finished;
+        await tally.finished;
         // stop() waits for the last XACKs before closing the connection.
         await pipeline.stop();
       });
-      checkIds(count, sum, N);
+      tally.check();
       if (producer.counters.acked !== N) throw new Error(`acked ${producer.counters.acked}`);
       return figure;
     }),

@@ -42,12 +42,12 @@ export class Process implements Self {
   hooks: ExitHook | null = null;
   prevLive: Process | null = null;
   nextLive: Process | null = null;
-  name: string | null = null;
-  trapExits = false;
   handled = 0;
   exitReason: ExitReason = undefined;
   private state = NEW;
-  private body: ProcessBody | null;
+  // The body until it runs; then null, unless the body returned its own pending receive (see
+  // `start`), when it holds that promise until the receive settles.
+  private body: ProcessBody | Promise<unknown> | null;
   private readonly actor: Actor | null;
   private mailbox: Queue<unknown> | null = null;
   // A link made by spawnLink (a task to its caller, a worker to its supervisor) puts the child
@@ -58,18 +58,13 @@ export class Process implements Self {
   private siblingPrev: Process | null = null;
   private siblingNext: Process | null = null;
   private firstChild: Process | null = null;
-  private linkOne: Process | null = null;
-  private linkMany: LinkSet<Process> | null = null;
-  private monitoring: Map<number, Monitor> | null = null;
-  private controller: AbortController | null = null;
   private busy = false;
-  private resumeActor: (() => void) | null = null;
-  private failActor: ((error: unknown) => void) | null = null;
   private waitResolve: ((message: unknown) => void) | null = null;
   private waitReject: ((error: unknown) => void) | null = null;
-  private waitMatch: ((message: unknown) => boolean) | null = null;
   private waitScan = 0;
-  private waitTimer: TimerHandle = undefined;
+  // Every field costs each of possibly millions of idle processes 8 bytes, and on a cold heap a
+  // byte of footprint costs time too: what few processes use lives in `rare`, made on first use.
+  private rare: Rare | null = null;
 
   constructor(
     readonly runtime: Runtime,
@@ -84,16 +79,39 @@ export class Process implements Self {
     this.actor = actor;
   }
 
+  private more(): Rare {
+    if (this.rare === null) this.rare = new Rare();
+    return this.rare;
+  }
+
+  /** The name the process is registered under, if any. */
+  get name(): string | null {
+    return this.rare === null ? null : this.rare.name;
+  }
+
+  set name(name: string | null) {
+    if (name !== null || this.rare !== null) this.more().name = name;
+  }
+
+  get trapExits(): boolean {
+    return this.rare?.trapExits === true;
+  }
+
+  set trapExits(flag: boolean) {
+    if (flag || this.rare !== null) this.more().trapExits = flag;
+  }
+
   get alive(): boolean {
     return this.state !== EXITED;
   }
 
   get signal(): AbortSignal {
-    if (this.controller === null) {
-      this.controller = new AbortController();
-      if (this.state === EXITED) this.controller.abort(this.exitedError());
+    const rare = this.more();
+    if (rare.controller === null) {
+      rare.controller = new AbortController();
+      if (this.state === EXITED) rare.controller.abort(this.exitedError());
     }
-    return this.controller.signal;
+    return rare.controller.signal;
   }
 
   /** Status as `processInfo` reports it. */
@@ -125,7 +143,8 @@ export class Process implements Self {
   }
 
   monitorRefs(): Ref[] {
-    return this.monitoring === null ? [] : [...this.monitoring.values()].map((m) => m.ref);
+    const monitoring = this.rare?.monitoring;
+    return monitoring == null ? [] : [...monitoring.values()].map((m) => m.ref);
   }
 
   monitoredBy(): Pid[] {
@@ -173,14 +192,25 @@ export class Process implements Self {
       } else {
         const body = this.body as ProcessBody;
         this.body = null;
+        starting = this;
         result = body(this);
       }
     } catch (error) {
+      parked = null;
       this.crash(error);
       return;
+    } finally {
+      starting = null;
     }
+    const receive = parked;
+    parked = null;
     if (this.actor !== null) {
       this.afterHandler(result);
+    } else if (result === receive && receive !== null && this.waitResolve !== null) {
+      // The body returned its own pending receive (`spawn((self) => self.receive())`): its
+      // value is the body's value, so settling the receive ends the process. That saves a
+      // reaction, a derived promise and two closures per process: a third of an idle one's heap.
+      this.body = receive;
     } else if (isThenable(result)) {
       result.then(
         (value) => this.returned(value),
@@ -238,17 +268,18 @@ export class Process implements Self {
 
   private suspendUntil(pending: PromiseLike<unknown>): void {
     this.busy = true;
-    if (this.resumeActor === null) {
-      this.resumeActor = () => {
+    const rare = this.more();
+    if (rare.resumeActor === null) {
+      rare.resumeActor = () => {
         this.busy = false;
         this.requeueIfReady();
       };
-      this.failActor = (error) => {
+      rare.failActor = (error) => {
         this.busy = false;
         this.crash(error);
       };
     }
-    pending.then(this.resumeActor, this.failActor);
+    pending.then(rare.resumeActor, rare.failActor);
   }
 
   private requeueIfReady(): void {
@@ -295,25 +326,30 @@ export class Process implements Self {
         }
         // A process taking message after message from its mailbox never leaves the microtask
         // queue: once its slice is spent, it takes the next one on its turn of the run queue.
-        return new Promise<unknown>((resolve, reject) => {
-          this.waitResolve = resolve;
-          this.waitReject = reject;
-          this.waitMatch = match;
-          this.waitScan = index;
-          this.runtime.scheduler.enqueue(this);
-        }) as Promise<never>;
+        const promise = this.park(match, index);
+        this.runtime.scheduler.enqueue(this);
+        return promise;
       }
     }
     if (timeout === 0) return Promise.resolve(TIMEOUT) as Promise<never>;
-    return new Promise<unknown>((resolve, reject) => {
-      this.waitResolve = resolve;
-      this.waitReject = reject;
-      this.waitMatch = match;
-      this.waitScan = mailbox === null ? 0 : mailbox.length;
-      if (timeout !== undefined && timeout !== Infinity) {
-        this.waitTimer = this.runtime.clock.setTimer(timeout, () => this.receiveTimedOut());
-      }
-    }) as Promise<never>;
+    const promise = this.park(match, mailbox === null ? 0 : mailbox.length);
+    if (timeout !== undefined && timeout !== Infinity) {
+      this.more().waitTimer = this.runtime.clock.setTimer(timeout, () => this.receiveTimedOut());
+    }
+    return promise;
+  }
+
+  /** Waits in receive for a message matching `match` at or after mailbox index `scan`. */
+  private park(match: ((message: unknown) => boolean) | null, scan: number): Promise<never> {
+    const promise = new Promise<never>(capture);
+    this.waitResolve = capturedResolve;
+    this.waitReject = capturedReject;
+    capturedResolve = null;
+    capturedReject = null;
+    if (match !== null) this.more().waitMatch = match;
+    this.waitScan = scan;
+    if (starting === this) parked = promise;
+    return promise;
   }
 
   /** A message arrived while waiting: take it if it matches. */
@@ -321,9 +357,13 @@ export class Process implements Self {
     if (this.waitResolve === null || this.mailbox === null) return;
     let index: number;
     try {
-      index = findMatch(this.mailbox, this.waitMatch, this.waitScan);
+      index = findMatch(
+        this.mailbox,
+        this.rare === null ? null : this.rare.waitMatch,
+        this.waitScan,
+      );
     } catch (error) {
-      this.settleWait().reject(error);
+      this.failWait(error);
       return;
     }
     if (index < 0) {
@@ -332,28 +372,50 @@ export class Process implements Self {
     }
     const message = this.mailbox.removeAt(index);
     this.handled++;
-    this.settleWait().resolve(message);
+    this.settleWait(message);
   }
 
   private receiveTimedOut(): void {
-    this.waitTimer = undefined;
+    (this.rare as Rare).waitTimer = undefined;
     if (this.waitResolve === null) return;
     // A matching message that arrived but has not had its turn yet still wins over the timeout.
     this.wake();
-    if (this.waitResolve !== null) this.settleWait().resolve(TIMEOUT);
+    if (this.waitResolve !== null) this.settleWait(TIMEOUT);
   }
 
-  private settleWait(): { resolve: (value: unknown) => void; reject: (error: unknown) => void } {
+  private settleWait(value: unknown): void {
     const resolve = this.waitResolve as (value: unknown) => void;
+    this.clearWait();
+    resolve(value);
+    if (this.body !== null) {
+      // The body returned this receive: its value is the body's.
+      this.body = null;
+      this.returned(value);
+    }
+  }
+
+  private failWait(error: unknown): void {
     const reject = this.waitReject as (error: unknown) => void;
+    this.clearWait();
+    const tail = this.body;
+    this.body = null;
+    // Nothing else may be awaiting the promise the body returned: this process handles it.
+    if (tail !== null) (tail as Promise<unknown>).then(undefined, ignore);
+    reject(error);
+    if (tail !== null) this.crash(error);
+  }
+
+  private clearWait(): void {
     this.waitResolve = null;
     this.waitReject = null;
-    this.waitMatch = null;
-    if (this.waitTimer !== undefined) {
-      this.runtime.clock.clearTimer(this.waitTimer);
-      this.waitTimer = undefined;
+    const rare = this.rare;
+    if (rare !== null) {
+      rare.waitMatch = null;
+      if (rare.waitTimer !== undefined) {
+        this.runtime.clock.clearTimer(rare.waitTimer);
+        rare.waitTimer = undefined;
+      }
     }
-    return { resolve, reject };
   }
 
   sleep(ms: number): Promise<void> {
@@ -406,17 +468,18 @@ export class Process implements Self {
       return ref;
     }
     const monitor = new Monitor(ref, this);
-    if (this.monitoring === null) this.monitoring = new Map();
-    this.monitoring.set(ref.id, monitor);
+    const rare = this.more();
+    if (rare.monitoring === null) rare.monitoring = new Map();
+    rare.monitoring.set(ref.id, monitor);
     attachHook(target, monitor);
     return ref;
   }
 
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
-    const monitor = this.monitoring?.get(ref.id);
+    const monitor = this.rare?.monitoring?.get(ref.id);
     let removed = false;
     if (monitor !== undefined) {
-      this.monitoring?.delete(ref.id);
+      this.rare?.monitoring?.delete(ref.id);
       detachHook(monitor);
       removed = true;
     }
@@ -433,7 +496,7 @@ export class Process implements Self {
 
   /** @internal Forgets a monitor that has fired. */
   monitorFired(ref: Ref): void {
-    this.monitoring?.delete(ref.id);
+    this.rare?.monitoring?.delete(ref.id);
   }
 
   spawnLink(body: ProcessBody, options?: SpawnOptions): Pid {
@@ -487,14 +550,23 @@ export class Process implements Self {
     if (this.state === EXITED) return;
     this.state = EXITED;
     this.exitReason = reason;
-    this.body = null;
     this.mailbox = null;
     this.runtime.forget(this);
-    if (this.waitResolve !== null) this.settleWait().reject(this.exitedError());
-    if (this.controller !== null) this.controller.abort(this.exitedError());
-    if (this.monitoring !== null) {
-      for (const monitor of this.monitoring.values()) detachHook(monitor);
-      this.monitoring = null;
+    if (this.waitResolve !== null) this.failWait(this.exitedError());
+    this.body = null;
+    const rare = this.rare;
+    let one: Process | null = null;
+    let many: LinkSet<Process> | null = null;
+    if (rare !== null) {
+      if (rare.controller !== null) rare.controller.abort(this.exitedError());
+      if (rare.monitoring !== null) {
+        for (const monitor of rare.monitoring.values()) detachHook(monitor);
+        rare.monitoring = null;
+      }
+      one = rare.linkOne;
+      many = rare.linkMany;
+      rare.linkOne = null;
+      rare.linkMany = null;
     }
     const parent = this.linkParent;
     if (parent !== null) {
@@ -502,10 +574,6 @@ export class Process implements Self {
       this.signalLink(parent, reason);
     }
     if (this.firstChild !== null) this.signalChildren(reason);
-    const one = this.linkOne;
-    const many = this.linkMany;
-    this.linkOne = null;
-    this.linkMany = null;
     if (one !== null) this.signalLinked(one, reason);
     else if (many !== null) for (const other of many) this.signalLinked(other, reason);
     fireHooks(this, this.pid, reason);
@@ -562,30 +630,62 @@ export class Process implements Self {
   protected addLink(other: Process): void {
     // Already linked by spawnLink, in either direction.
     if (other.linkParent === this || this.linkParent === other) return;
-    if (this.linkMany !== null) this.linkMany.add(other);
-    else if (this.linkOne === null) this.linkOne = other;
-    else if (this.linkOne !== other) {
-      this.linkMany = new LinkSet(this.linkOne, other);
-      this.linkOne = null;
+    const rare = this.more();
+    if (rare.linkMany !== null) rare.linkMany.add(other);
+    else if (rare.linkOne === null) rare.linkOne = other;
+    else if (rare.linkOne !== other) {
+      rare.linkMany = new LinkSet(rare.linkOne, other);
+      rare.linkOne = null;
     }
   }
 
   protected removeLink(other: Process): void {
     if (other.linkParent === this) this.dropChild(other);
     else if (this.linkParent === other) other.dropChild(this);
-    else if (this.linkMany !== null) this.linkMany.delete(other);
-    else if (this.linkOne === other) this.linkOne = null;
+    else if (this.rare !== null) {
+      if (this.rare.linkMany !== null) this.rare.linkMany.delete(other);
+      else if (this.rare.linkOne === other) this.rare.linkOne = null;
+    }
   }
 
   private linked(): Process[] {
     const out: Process[] = [];
     if (this.linkParent !== null) out.push(this.linkParent);
     for (let c = this.firstChild; c !== null; c = c.siblingNext) out.push(c);
-    if (this.linkMany !== null) out.push(...this.linkMany);
-    else if (this.linkOne !== null) out.push(this.linkOne);
+    if (this.rare?.linkMany != null) out.push(...this.rare.linkMany);
+    else if (this.rare?.linkOne != null) out.push(this.rare.linkOne);
     return out;
   }
 }
+
+/** Fields most processes never use; a process makes its own on first use. */
+class Rare {
+  name: string | null = null;
+  trapExits = false;
+  linkOne: Process | null = null;
+  linkMany: LinkSet<Process> | null = null;
+  monitoring: Map<number, Monitor> | null = null;
+  controller: AbortController | null = null;
+  resumeActor: (() => void) | null = null;
+  failActor: ((error: unknown) => void) | null = null;
+  waitMatch: ((message: unknown) => boolean) | null = null;
+  waitTimer: TimerHandle = undefined;
+}
+
+// A receive's promise takes its resolving functions through these instead of a closure per call.
+let capturedResolve: ((value: unknown) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
+// The process whose body is running its first, synchronous part, and the receive it parked in
+// meanwhile: if the body returns that very promise, no reaction to its result is needed.
+let starting: Process | null = null;
+let parked: Promise<unknown> | null = null;
+
+function ignore(): void {}
 
 /** @internal A monitor: delivers one DOWN message to its watcher. */
 export class Monitor extends ExitHook {

@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  type DownMessage,
+  exit,
   InvalidArgumentError,
   isBeamishError,
+  isDownMessage,
   NoProcError,
   type Pid,
+  ProcessExitedError,
   processInfo,
   type Self,
   send,
   sendAfter,
   spawn,
+  Task,
   TIMEOUT,
 } from "beamish";
 import { assertReceive, refuteReceive, runInRuntime, withRuntime } from "beamish/testing";
@@ -386,6 +391,96 @@ describe("receive timeouts", () => {
       assert.equal(info?.messagesHandled, 1);
       assert.equal(info?.mailboxLength, 2);
       assert.equal(info?.status, "waiting");
+    }),
+  );
+});
+
+describe("a body that returns its own receive", () => {
+  const downOf =
+    (pid: Pid) =>
+    (m: unknown): m is DownMessage =>
+      isDownMessage(m) && m.pid.equals(pid);
+
+  it(
+    "ends normally with the message as the body's value once one arrives",
+    withRuntime(async ({ self, settle }) => {
+      const pid = spawn((p) => p.receive());
+      self.monitor(pid);
+      await settle();
+      assert.equal(processInfo(pid)?.status, "waiting", "the process waits in receive");
+      send(pid, "hello");
+      const down = await assertReceive<DownMessage>(self, downOf(pid));
+      assert.equal(down.reason, "normal", "it exits normal");
+      const task = Task.async(self, (t) => t.receive());
+      send(task.pid, { value: 42 });
+      assert.deepEqual(await Task.await(task), { value: 42 }, "a task's value is the message");
+    }),
+  );
+
+  it(
+    "ends normally with TIMEOUT when the receive times out",
+    withRuntime(async ({ self, clock }) => {
+      const task = Task.async(self, (t) => t.receive({ timeout: 30 }));
+      await clock.advance(30);
+      assert.equal(await Task.await(task, 0), TIMEOUT, "the task's value is TIMEOUT");
+      assert.equal(clock.pendingTimers, 0, "no timer is left behind");
+    }),
+  );
+
+  it(
+    "takes only a matching message, and crashes with the error a throwing match raises",
+    withRuntime(async ({ self }) => {
+      const picky = spawn((p) => p.receive({ match: (m) => m === "yes" }));
+      self.monitor(picky);
+      send(picky, "no");
+      await refuteReceive(self, downOf(picky), { timeout: 10 });
+      send(picky, "yes");
+      assert.equal((await assertReceive<DownMessage>(self, downOf(picky))).reason, "normal");
+
+      const boom = new Error("bad match");
+      const thrower = spawn((p) =>
+        p.receive({
+          match: () => {
+            throw boom;
+          },
+        }),
+      );
+      self.monitor(thrower);
+      send(thrower, "anything");
+      const down = await assertReceive<DownMessage>(self, downOf(thrower));
+      assert.equal(down.reason, boom, "the exit reason is the match's error");
+    }),
+  );
+
+  it(
+    "exits with the kill's reason and leaves no unhandled rejection; a holder of the promise sees it rejected",
+    withRuntime(async ({ self, settle }) => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        let held: Promise<unknown> | undefined;
+        const pids = Array.from({ length: 3 }, (_, i) =>
+          spawn((p) => {
+            const receive = p.receive();
+            if (i === 0) held = receive;
+            return receive;
+          }),
+        );
+        for (const pid of pids) self.monitor(pid);
+        await settle();
+        for (const pid of pids) exit(pid, "kill");
+        for (const pid of pids) {
+          const down = await assertReceive<DownMessage>(self, downOf(pid));
+          assert.equal(down.reason, "killed", `${pid} was killed`);
+        }
+        await assert.rejects(held as Promise<unknown>, ProcessExitedError, "the holder sees it");
+        // Unhandled rejections are reported after the microtask queue drains.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.deepEqual(unhandled, [], "no rejection went unhandled");
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+      }
     }),
   );
 });

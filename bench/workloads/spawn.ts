@@ -21,6 +21,43 @@ async function teardown(runtime: Runtime): Promise<void> {
   await settleRuntime(runtime);
 }
 
+/**
+ * The least any process blocked on a native promise can be, measured beside beamish as the
+ * limit: an object holding its pending promise's resolvers and a link to the next (a process
+ * table), and an id object pointing back (a pid). No scheduler, mailbox, links or exit.
+ */
+class Parked {
+  readonly pid: { readonly node: number; readonly id: number; readonly parked: Parked };
+  resolve: ((message: unknown) => void) | null = null;
+  reject: ((error: unknown) => void) | null = null;
+  constructor(
+    id: number,
+    readonly next: Parked | null,
+  ) {
+    this.pid = { node: 0, id, parked: this };
+  }
+}
+
+let captured: Parked | null = null;
+const park = (resolve: (message: unknown) => void, reject: (error: unknown) => void): void => {
+  (captured as Parked).resolve = resolve;
+  (captured as Parked).reject = reject;
+};
+
+/** Parks N promise floors and yields to the event loop once, as spawnIdle settles. */
+async function floorIdle(): Promise<{ seconds: number; table: Parked | null }> {
+  const start = performance.now();
+  let table: Parked | null = null;
+  for (let i = 0; i < N; i++) {
+    table = new Parked(i, table);
+    captured = table;
+    void new Promise(park);
+  }
+  captured = null;
+  await new Promise((resolve) => setImmediate(resolve));
+  return { seconds: (performance.now() - start) / 1000, table };
+}
+
 export const spawnIdleRate = workload({
   name: "spawn-idle",
   unit: "ops/s",
@@ -31,6 +68,7 @@ export const spawnIdleRate = workload({
       await teardown(runtime);
       return N / seconds;
     },
+    "promise-floor": async () => N / (await floorIdle()).seconds,
   },
 });
 
@@ -47,6 +85,16 @@ export const spawnIdleMemory = workload({
       gc?.();
       const bytes = (process.memoryUsage().heapUsed - before) / N;
       await teardown(runtime);
+      return bytes;
+    },
+    "promise-floor": async () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const before = process.memoryUsage().heapUsed;
+      const { table } = await floorIdle();
+      gc?.();
+      const bytes = (process.memoryUsage().heapUsed - before) / N;
+      if (table?.pid.id !== N - 1) throw new Error("the floor lost its table");
       return bytes;
     },
   },

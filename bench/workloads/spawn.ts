@@ -1,15 +1,24 @@
-import { Runtime, setCurrentRuntime, spawn } from "beamish";
+import { type ProcessBody, Runtime, setCurrentRuntime, spawn } from "beamish";
 import { settleRuntime } from "beamish/testing";
 import { workload } from "../workload.js";
 
 const N = 100_000;
 
+/** A body that is its receive: the process ends with the message it takes. */
+const receiveBody: ProcessBody = (self) => self.receive();
+/** An async body awaiting its receive: a promise of its own, which the process reacts to. */
+const asyncBody: ProcessBody = async (self) => {
+  await self.receive();
+};
+
 /** Spawns N processes that block in receive, in a fresh runtime; returns the time taken in s. */
-async function spawnIdle(): Promise<{ seconds: number; runtime: Runtime }> {
+async function spawnIdle(
+  body: ProcessBody = receiveBody,
+): Promise<{ seconds: number; runtime: Runtime }> {
   const runtime = new Runtime();
   const previous = setCurrentRuntime(runtime);
   const start = performance.now();
-  for (let i = 0; i < N; i++) spawn((self) => self.receive());
+  for (let i = 0; i < N; i++) spawn(body);
   await settleRuntime(runtime);
   const seconds = (performance.now() - start) / 1000;
   setCurrentRuntime(previous);
@@ -62,9 +71,18 @@ export const spawnIdleRate = workload({
   name: "spawn-idle",
   unit: "ops/s",
   params: { processes: N },
+  ratios: [
+    ["beamish", "promise-floor"],
+    ["beamish-async-body", "promise-floor"],
+  ],
   impls: {
     async beamish() {
       const { seconds, runtime } = await spawnIdle();
+      await teardown(runtime);
+      return N / seconds;
+    },
+    "beamish-async-body": async () => {
+      const { seconds, runtime } = await spawnIdle(asyncBody);
       await teardown(runtime);
       return N / seconds;
     },

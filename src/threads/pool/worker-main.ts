@@ -6,8 +6,8 @@
 
 import { existsSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
-import type { TransferListItem } from "node:worker_threads";
-import { parentPort, workerData } from "node:worker_threads";
+import type { MessagePort, TransferListItem } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { formatValue } from "../../kernel/errors.js";
 import { findUncloneable } from "./clone.js";
 import {
@@ -179,6 +179,26 @@ async function runAsync(task: TaskMessage, entry: Known, cell: number): Promise<
   if (finish(cell)) reply(task.id, value);
 }
 
+/** Holds a task the pool sent. */
+function accept(task: TaskMessage): void {
+  if (task.module !== undefined && known[task.fn] === undefined) {
+    known[task.fn] = { module: task.module, exportName: task.exportName as string, fn: undefined };
+  }
+  tasks.push(task);
+  cells.push(received++ % claims.length);
+}
+
+/**
+ * Takes a task that arrived while this thread was busy straight from the port: going back to the
+ * event loop for it cost a turn between every two tasks, 3-5% of a thread's time on 3 ms tasks.
+ */
+function takeArrived(): boolean {
+  const arrived = receiveMessageOnPort(port as MessagePort);
+  if (arrived === undefined) return false;
+  accept(arrived.message as TaskMessage);
+  return true;
+}
+
 /**
  * Runs the tasks received, one at a time and in order, each only if this thread claims it first.
  * A synchronous function answers without a promise in between, and the next task starts at once:
@@ -186,7 +206,7 @@ async function runAsync(task: TaskMessage, entry: Known, cell: number): Promise<
  */
 function runTasks(): void {
   running = true;
-  while (head < tasks.length && !halted) {
+  while (!halted && (head < tasks.length || takeArrived())) {
     const task = tasks[head] as TaskMessage;
     const cell = cells[head] as number;
     tasks[head] = undefined as unknown as TaskMessage;
@@ -231,11 +251,7 @@ function runTasks(): void {
 }
 
 port.on("message", (task: TaskMessage) => {
-  if (task.module !== undefined && known[task.fn] === undefined) {
-    known[task.fn] = { module: task.module, exportName: task.exportName as string, fn: undefined };
-  }
-  tasks.push(task);
-  cells.push(received++ % claims.length);
+  accept(task);
   if (!running) runTasks();
 });
 

@@ -45,13 +45,18 @@ export class BatchAccumulator {
 
   /**
    * Adds `message` to the open batch of its key in `partition`, opening one (and calling
-   * `onOpen`) if needed. Returns the batch if this message closed it: it is full, or the
-   * message's batch mode is `"flush"`.
+   * `onOpen(batch, context)`) if needed. Returns the batch if this message closed it: it is
+   * full, or the message's batch mode is `"flush"`.
+   *
+   * `context` is what `onOpen` works on, so that the caller can pass one function made once
+   * rather than a closure per batcher: optimized code inlines the callback it saw, and a
+   * closure dying with its batcher would discard that code at the next full collection.
    */
-  add(
+  add<C>(
     message: Message,
     partition: number,
-    onOpen: (batch: OpenBatch) => void,
+    onOpen: (batch: OpenBatch, context: C) => void,
+    context?: C,
   ): OpenBatch | undefined {
     const key = message.batchKey;
     let batch = this.last;
@@ -62,7 +67,7 @@ export class BatchAccumulator {
       if (found === undefined) {
         found = new OpenBatch(key, partition);
         open.set(key, found);
-        onOpen(found);
+        onOpen(found, context as C);
       }
       batch = found;
       this.last = found;

@@ -59,7 +59,6 @@ interface State {
   /** The one timer, armed for the earliest deadline of the open batches, and its message. */
   timer: TimerRef | undefined;
   tick: BatchTimeout | undefined;
-  readonly onOpen: (batch: OpenBatch) => void;
   readonly report: Report;
   /** The batch processor a message goes to, when the batcher is partitioned. */
   readonly partition: ((message: Message) => number) | undefined;
@@ -84,7 +83,6 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
       self,
       timer: undefined,
       tick: undefined,
-      onOpen: (batch) => open(state, batch),
       report: (error) => core.report(self, error),
       partition:
         partitioned && config.partitionBy !== undefined
@@ -145,7 +143,7 @@ export const batcherStage: Definition<Message, Batch, State, BatcherArg> = {
         failed.push(message);
         continue;
       }
-      const closed = batches.add(message, index, state.onOpen);
+      const closed = batches.add(message, index, open, state);
       if (closed === undefined) continue;
       const full = closed.messages.length >= config.batchSize;
       if (out === null) out = [];
@@ -211,7 +209,7 @@ function now(): number {
   return currentRuntime().clock.now();
 }
 
-function open(state: State, batch: OpenBatch): void {
+function open(batch: OpenBatch, state: State): void {
   batch.deadline = now() + state.config.batchTimeout;
   if (state.timer === undefined) arm(state, batch.deadline);
 }

@@ -3,7 +3,7 @@
  * `ackRef`), the acknowledger that turns a group of finished messages into the fewest ack and
  * nack frames, and the counters users read with `producer.stats()`.
  */
-import type { Acknowledger } from "../../pipeline/index.js";
+import type { Acknowledger, Message } from "../../pipeline/index.js";
 import { parseOptions } from "../../pipeline/index.js";
 import type { AmqpChannel } from "./client.js";
 import { ackOptionsSchema, type OnFailure } from "./options.js";
@@ -146,28 +146,43 @@ const tagOf = (data: AckData): number => (typeof data === "number" ? data : data
  * The acknowledger of one producer: successful messages are acked, failed ones requeued or
  * rejected per `onFailure` (the producer's, or the message's own from `configureAck`), in as
  * few frames as their delivery tags allow.
+ *
+ * A class rather than an object of closures: its methods are the same functions for every
+ * producer, so that the pipeline's optimized code that inlined them outlives a producer (a
+ * closure dying with its producer discards that code at the next full collection).
  */
+class RabbitmqAcknowledger implements Acknowledger<ChannelLink> {
+  readonly name = "rabbitmq";
+
+  constructor(private readonly onFailure: OnFailure) {}
+
+  ack(link: ChannelLink, successful: readonly Message[], failed: readonly Message[]): void {
+    const total = successful.length + failed.length;
+    const codes = new Array<number>(total);
+    for (let i = 0; i < successful.length; i++) {
+      codes[i] = TagWindow.encode(tagOf(successful[i]?.ackData as AckData), "ack");
+    }
+    for (let i = 0; i < failed.length; i++) {
+      const data = failed[i]?.ackData as AckData;
+      const kind: Disposition = typeof data === "number" ? this.onFailure : data.onFailure;
+      codes[successful.length + i] = TagWindow.encode(tagOf(data), kind);
+    }
+    link.settle(codes);
+  }
+
+  configure(
+    _link: ChannelLink,
+    ackData: unknown,
+    options: Readonly<Record<string, unknown>>,
+  ): AckData {
+    const parsed = parseOptions("message.configureAck", ackOptionsSchema, options);
+    const data = ackData as AckData;
+    if (parsed.onFailure === undefined) return data;
+    return new ConfiguredAck(tagOf(data), parsed.onFailure);
+  }
+}
+
+/** The acknowledger of one producer: see {@link RabbitmqAcknowledger}. */
 export function rabbitmqAcknowledger(onFailure: OnFailure): Acknowledger<ChannelLink> {
-  return {
-    name: "rabbitmq",
-    ack(link, successful, failed) {
-      const total = successful.length + failed.length;
-      const codes = new Array<number>(total);
-      for (let i = 0; i < successful.length; i++) {
-        codes[i] = TagWindow.encode(tagOf(successful[i]?.ackData as AckData), "ack");
-      }
-      for (let i = 0; i < failed.length; i++) {
-        const data = failed[i]?.ackData as AckData;
-        const kind: Disposition = typeof data === "number" ? onFailure : data.onFailure;
-        codes[successful.length + i] = TagWindow.encode(tagOf(data), kind);
-      }
-      link.settle(codes);
-    },
-    configure(_link, ackData, options) {
-      const parsed = parseOptions("message.configureAck", ackOptionsSchema, options);
-      const data = ackData as AckData;
-      if (parsed.onFailure === undefined) return data;
-      return new ConfiguredAck(tagOf(data), parsed.onFailure);
-    },
-  };
+  return new RabbitmqAcknowledger(onFailure);
 }

@@ -100,6 +100,73 @@ async function moveToDeadLetter(
 }
 
 /**
+ * A class rather than an object of closures: its methods are the same functions for every
+ * producer, so that the pipeline's optimized code that inlined them outlives a producer (a
+ * closure dying with its producer discards that code at the next full collection).
+ */
+class RedisAcknowledger implements Acknowledger<Session> {
+  readonly name = "redis";
+
+  constructor(
+    private readonly target: AckTarget,
+    private readonly current: () => Session | undefined,
+  ) {}
+
+  ack(ref: Session, successful: readonly Message[], failed: readonly Message[]): void {
+    const target = this.target;
+    const held = ref.held;
+    // A message outliving its session (its producer stage restarted): XACK works from any
+    // connection, so it goes through the session now open.
+    const session = ref.closed ? (this.current() ?? ref) : ref;
+    const counters = session.counters;
+    const ids = new Array<string>(successful.length);
+    for (let i = 0; i < successful.length; i++) {
+      const id = ((successful[i] as Message).ackData as RedisAckData).id;
+      ids[i] = id;
+      held.delete(id);
+    }
+    let discarded = 0;
+    let dead: Map<string, DeadLetter[]> | undefined;
+    for (const message of failed) {
+      const data = message.ackData as RedisAckData;
+      held.delete(data.id);
+      const policy = data.onFailure ?? target.onFailure;
+      if (policy === "discard") {
+        ids.push(data.id);
+        discarded++;
+      } else if (policy !== "retry" && data.deliveryCount >= policy.maxDeliveries) {
+        dead ??= new Map();
+        let entries = dead.get(policy.deadLetter);
+        if (entries === undefined) {
+          entries = [];
+          dead.set(policy.deadLetter, entries);
+        }
+        const reason = message.status.kind === "failed" ? message.status.reason : undefined;
+        entries.push({ id: data.id, fields: deadLetterFields(target, data, reason) });
+      } else {
+        counters.retried++;
+      }
+    }
+    // Discards are acknowledged in the same XACK as the successes.
+    if (ids.length > 0) session.track(ackIds(session, target, ids, discarded));
+    if (dead !== undefined) {
+      for (const [deadLetter, entries] of dead) {
+        session.track(moveToDeadLetter(session, target, deadLetter, entries));
+      }
+    }
+  }
+
+  configure(
+    _session: Session,
+    ackData: unknown,
+    options: Readonly<Record<string, unknown>>,
+  ): RedisAckData {
+    const { onFailure } = parseOptions("configureAck", ackOptionsSchema, options);
+    return { ...(ackData as RedisAckData), onFailure };
+  }
+}
+
+/**
  * The acknowledger of one producer's messages (their `ackRef` is its {@link Session}).
  * `configure` takes `{ onFailure }` for one message.
  */
@@ -107,53 +174,5 @@ export function redisAcknowledger(
   target: AckTarget,
   current: () => Session | undefined,
 ): Acknowledger<Session> {
-  return {
-    name: "redis",
-    ack(ref, successful, failed) {
-      const held = ref.held;
-      // A message outliving its session (its producer stage restarted): XACK works from any
-      // connection, so it goes through the session now open.
-      const session = ref.closed ? (current() ?? ref) : ref;
-      const counters = session.counters;
-      const ids = new Array<string>(successful.length);
-      for (let i = 0; i < successful.length; i++) {
-        const id = ((successful[i] as Message).ackData as RedisAckData).id;
-        ids[i] = id;
-        held.delete(id);
-      }
-      let discarded = 0;
-      let dead: Map<string, DeadLetter[]> | undefined;
-      for (const message of failed) {
-        const data = message.ackData as RedisAckData;
-        held.delete(data.id);
-        const policy = data.onFailure ?? target.onFailure;
-        if (policy === "discard") {
-          ids.push(data.id);
-          discarded++;
-        } else if (policy !== "retry" && data.deliveryCount >= policy.maxDeliveries) {
-          dead ??= new Map();
-          let entries = dead.get(policy.deadLetter);
-          if (entries === undefined) {
-            entries = [];
-            dead.set(policy.deadLetter, entries);
-          }
-          const reason = message.status.kind === "failed" ? message.status.reason : undefined;
-          entries.push({ id: data.id, fields: deadLetterFields(target, data, reason) });
-        } else {
-          counters.retried++;
-        }
-      }
-      // Discards are acknowledged in the same XACK as the successes.
-      if (ids.length > 0) session.track(ackIds(session, target, ids, discarded));
-      if (dead !== undefined) {
-        for (const [deadLetter, entries] of dead) {
-          session.track(moveToDeadLetter(session, target, deadLetter, entries));
-        }
-      }
-    },
-    configure(_session, ackData, options) {
-      const { onFailure } = parseOptions("configureAck", ackOptionsSchema, options);
-      return { ...(ackData as RedisAckData), onFailure };
-    },
-  };
+  return new RedisAcknowledger(target, current);
 }

@@ -67,6 +67,16 @@ async function floorIdle(): Promise<{ seconds: number; table: Parked | null }> {
   return { seconds: (performance.now() - start) / 1000, table };
 }
 
+/** The heap that what `park` keeps alive takes, per process, between two full collections. */
+async function heapPerProcess<R>(park: () => Promise<R>): Promise<{ bytes: number; kept: R }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const kept = await park();
+  gc?.();
+  return { bytes: (process.memoryUsage().heapUsed - before) / N, kept };
+}
+
 export const spawnIdleRate = workload({
   name: "spawn-idle",
   unit: "ops/s",
@@ -96,23 +106,13 @@ export const spawnIdleMemory = workload({
   params: { processes: N },
   impls: {
     async beamish() {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      gc?.();
-      const before = process.memoryUsage().heapUsed;
-      const { runtime } = await spawnIdle();
-      gc?.();
-      const bytes = (process.memoryUsage().heapUsed - before) / N;
-      await teardown(runtime);
+      const { bytes, kept } = await heapPerProcess(() => spawnIdle());
+      await teardown(kept.runtime);
       return bytes;
     },
     "promise-floor": async () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      gc?.();
-      const before = process.memoryUsage().heapUsed;
-      const { table } = await floorIdle();
-      gc?.();
-      const bytes = (process.memoryUsage().heapUsed - before) / N;
-      if (table?.pid.id !== N - 1) throw new Error("the floor lost its table");
+      const { bytes, kept } = await heapPerProcess(floorIdle);
+      if (kept.table?.pid.id !== N - 1) throw new Error("the floor lost its table");
       return bytes;
     },
   },

@@ -11,7 +11,6 @@
 import {
   cancelTimer,
   currentRuntime,
-  type ExitReason,
   type Self,
   send,
   sendAfter,
@@ -20,7 +19,6 @@ import {
 import {
   type Acknowledger,
   Message,
-  type ProducerContext,
   type ProducerDefinition,
   type ProducerResult,
 } from "../../pipeline/index.js";
@@ -131,219 +129,67 @@ export function createRedisProducer<T>(
   config: ProducerConfig<T>,
   open: () => Promise<StreamClient>,
 ): RedisProducer<T> {
-  return new RedisStreamProducer(config, open);
-}
+  const { stream, group, consumer } = config;
+  const target: ReadTarget = { stream, group, consumer };
+  const counters = newCounters();
+  let shared: Promise<Session> | undefined;
+  let live: Session | undefined;
+  const acknowledger: Acknowledger<Session> = redisAcknowledger(
+    { stream, group, onFailure: config.onFailure },
+    () => live,
+  );
 
-/**
- * A class, not closures made per producer: the stages call the same functions for every
- * producer, so the code V8 optimized for one pipeline stays valid for the next one started.
- */
-class RedisStreamProducer<T> implements RedisProducer<T> {
-  readonly name = "redis";
-  readonly consumer: string;
-  readonly counters = newCounters();
-  private readonly target: ReadTarget;
-  private readonly acknowledger: Acknowledger<Session>;
-  private shared: Promise<Session> | undefined = undefined;
-  private live: Session | undefined = undefined;
-
-  constructor(
-    private readonly config: ProducerConfig<T>,
-    private readonly open: () => Promise<StreamClient>,
-  ) {
-    const { stream, group, consumer } = config;
-    this.consumer = consumer;
-    this.target = { stream, group, consumer };
-    this.acknowledger = redisAcknowledger(
-      { stream, group, onFailure: config.onFailure },
-      () => this.live,
-    );
-  }
-
-  async init(context: ProducerContext, self: Self): Promise<StageState<T>> {
-    const session = await this.acquire();
-    session.stages++;
-    let reader: StreamReader;
-    try {
-      reader = await session.client.openReader(this.config.readerName(context.index));
-    } catch (error) {
-      await this.release(session);
-      throw error;
-    }
-    const state: StageState<T> = {
-      self,
-      session,
-      reader,
-      demand: 0,
-      prefetch: 0,
-      buffer: [],
-      reads: new Set(),
-      requested: 0,
-      arriving: 0,
-      unread: new Set(),
-      recover: true,
-      recreateGroup: false,
-      failures: 0,
-      retryTimer: undefined,
-      claimer: context.index === 0,
-      claim: undefined,
-      claimTimer: undefined,
-      cursor: "0-0",
-      draining: false,
-    };
-    if (state.claimer) this.scheduleClaim(state, this.config.claimInterval);
-    return state;
-  }
-
-  handleDemand(demand: number, state: StageState<T>): ProducerResult<T, StageState<T>> {
-    state.demand += demand;
-    if (state.demand > state.prefetch) state.prefetch = state.demand;
-    const result = this.take(state);
-    this.startReads(state);
-    return result;
-  }
-
-  handleInfo(message: unknown, state: StageState<T>): ProducerResult<T, StageState<T>> {
-    if (message instanceof Delivered) {
-      // Read after the drain took what it could: not emitted, so not acknowledged; the
-      // entries stay pending and are claimed again after `minIdle`.
-      if (state.draining) return state;
-      this.intake(state, message.origin, message);
-      const result = this.take(state);
-      this.startReads(state);
-      return result;
-    }
-    if (message instanceof ReadFailed) {
-      if (state.draining) return state;
-      this.counters.readFailures++;
-      // The reply of a read may be what the drop lost: its entries are pending here.
-      state.recover = true;
-      if (isNoGroup(message.error)) state.recreateGroup = true;
-      // Both reads in flight fail with one drop: one retry.
-      if (state.retryTimer !== undefined) return state;
-      state.failures++;
-      const delay = backoffDelay(state.failures - 1, this.config.backoff);
-      state.retryTimer = sendAfter(state.self.pid, RETRY_READ, delay);
-      return state;
-    }
-    if (message === RETRY_READ) {
-      state.retryTimer = undefined;
-      this.startReads(state);
-      return state;
-    }
-    if (message === CLAIM) {
-      this.claim(state);
-      return state;
-    }
-    if (message instanceof Claimed) {
-      state.claim = undefined;
-      state.cursor = message.cursor;
-      if (state.draining) return state;
-      this.intake(state, "claimed", message);
-      // A full batch in the middle of the list: more may be due at once.
-      const more = message.full && message.cursor !== "0-0";
-      this.scheduleClaim(state, more ? 0 : this.config.claimInterval);
-      const result = this.take(state);
-      this.startReads(state);
-      return result;
-    }
-    if (message instanceof ClaimFailed) {
-      state.claim = undefined;
-      if (state.draining) return state;
-      this.counters.readFailures++;
-      state.recover = true;
-      this.scheduleClaim(state, this.config.claimInterval);
-      return state;
-    }
-    return state;
-  }
-
-  async prepareForDraining(state: StageState<T>): Promise<ProducerResult<T, StageState<T>>> {
-    state.draining = true;
-    this.stopTimers(state);
-    // Closing the reader ends a blocked read at once. A read or claim that already brought
-    // entries is taken now rather than left pending here until `minIdle` passes.
-    state.reader.close();
-    const claim = state.claim;
-    if (state.reads.size > 0 || claim !== undefined) {
-      let claimed: Claimed | ClaimFailed | undefined;
-      const inFlight = [...state.reads, claim?.then((result) => (claimed = result))];
-      await bounded(Promise.all(inFlight), DRAIN_WAIT);
-      if (claimed instanceof Claimed) this.intake(state, "claimed", claimed);
-    }
-    for (const result of [...state.unread]) this.intake(state, result.origin, result);
-    const out = state.buffer;
-    state.buffer = [];
-    state.demand = 0;
-    return out.length === 0 ? state : GenStage.emit(out, state);
-  }
-
-  async terminate(_reason: ExitReason, state: StageState<T>): Promise<void> {
-    state.draining = true;
-    this.stopTimers(state);
-    state.reader.close();
-    // Never emitted: no longer held, so that a stage started in this one's place (after a
-    // crash) recovers them from this consumer's pending entries.
-    for (const message of state.buffer) {
-      state.session.held.delete((message.ackData as RedisMetadata).id);
-    }
-    state.buffer = [];
-    await this.release(state.session);
-  }
-
-  private acquire(): Promise<Session> {
-    this.shared ??= (async () => {
-      const client = await this.open();
+  const acquire = (): Promise<Session> => {
+    shared ??= (async () => {
+      const client = await open();
       try {
-        await client.createGroup(this.config.stream, this.config.group, this.config.startId);
+        await client.createGroup(stream, group, config.startId);
       } catch (error) {
         await client.close().catch(() => {});
         throw error;
       }
-      this.live = new Session(client, this.counters);
-      return this.live;
+      live = new Session(client, counters);
+      return live;
     })();
-    const current = this.shared;
+    const current = shared;
     current.catch(() => {
-      if (this.shared === current) this.shared = undefined;
+      if (shared === current) shared = undefined;
     });
     return current;
-  }
+  };
 
-  private async release(session: Session): Promise<void> {
+  const release = async (session: Session): Promise<void> => {
     session.stages--;
     if (session.stages > 0) return;
-    this.shared = undefined;
+    shared = undefined;
     session.closed = true;
-    if (this.live === session) this.live = undefined;
+    if (live === session) live = undefined;
     await flush(session);
     // A consumer with nothing pending is deleted, so that instances with generated names do not
     // pile up in the group; one with pending entries stays for XAUTOCLAIM to take them over.
-    await session.client
-      .removeConsumerIfIdle(this.config.stream, this.config.group, this.config.consumer)
-      .catch(() => false);
+    await session.client.removeConsumerIfIdle(stream, group, consumer).catch(() => false);
     await session.client.close().catch(() => {});
-  }
+  };
 
-  private toMessage(entry: StreamEntry, deliveryCount: number, session: Session): Message<T> {
+  const toMessage = (entry: StreamEntry, deliveryCount: number, session: Session): Message<T> => {
     const fields = entry.message;
     const metadata: RedisMetadata = {
       id: entry.id,
-      stream: this.config.stream,
+      stream,
       deliveryCount,
       redelivered: deliveryCount > 1,
       fields,
     };
-    const decode = this.config.decode;
+    const decode = config.decode;
     if (decode === undefined) {
-      return new Message(fields as T, this.acknowledger, session, metadata, metadata);
+      return new Message(fields as T, acknowledger, session, metadata, metadata);
     }
     try {
-      return new Message(decode(fields, entry.id), this.acknowledger, session, metadata, metadata);
+      return new Message(decode(fields, entry.id), acknowledger, session, metadata, metadata);
     } catch (error) {
       // Another delivery would fail the same way: never "retry", dead-letter it at once if
       // there is a dead-letter stream, else drop it.
-      const policy = this.config.onFailure;
+      const policy = config.onFailure;
       const ackData: RedisAckData = {
         ...metadata,
         onFailure:
@@ -351,14 +197,14 @@ class RedisStreamProducer<T> implements RedisProducer<T> {
             ? { deadLetter: policy.deadLetter, maxDeliveries: 1 }
             : "discard",
       };
-      return new Message(fields as T, this.acknowledger, session, ackData, metadata).fail(
-        new MalformedEntryError(this.config.stream, entry.id, error),
+      return new Message(fields as T, acknowledger, session, ackData, metadata).fail(
+        new MalformedEntryError(stream, entry.id, error),
       );
     }
-  }
+  };
 
   /** Buffers what came, skipping what this instance already holds. */
-  private intake(state: StageState<T>, origin: Origin, result: Delivered | Claimed) {
+  const intake = (state: StageState<T>, origin: Origin, result: Delivered | Claimed) => {
     if (result.taken) return;
     result.taken = true;
     const { entries, counts } = result;
@@ -373,43 +219,47 @@ class RedisStreamProducer<T> implements RedisProducer<T> {
       if (held.has(entry.id)) continue;
       held.add(entry.id);
       state.buffer.push(
-        this.toMessage(entry, counts === undefined ? 1 : (counts[i] as number), state.session),
+        toMessage(entry, counts === undefined ? 1 : (counts[i] as number), state.session),
       );
       taken++;
     }
-    this.counters[origin] += taken;
-  }
+    counters[origin] += taken;
+  };
 
-  private take(state: StageState<T>): ProducerResult<T, StageState<T>> {
+  const take = (state: StageState<T>): ProducerResult<T, StageState<T>> => {
     const n = Math.min(state.demand, state.buffer.length);
     if (n === 0) return state;
     state.demand -= n;
     const out = n === state.buffer.length ? state.buffer : state.buffer.slice(0, n);
     state.buffer = n === state.buffer.length ? [] : state.buffer.slice(n);
     return GenStage.emit(out, state);
-  }
+  };
+
+  /** What is demanded or read ahead, and neither buffered, nor on its way, nor asked for. */
+  const wanted = (state: StageState<T>): number =>
+    state.demand +
+    READ_AHEAD * state.prefetch -
+    state.buffer.length -
+    state.arriving -
+    state.requested;
 
   /**
    * One read (or, after a failure, a recovery), its entries sent to the stage; true when it
    * succeeded (another may follow at once).
    */
-  private async readOnce(state: StageState<T>, n: number): Promise<boolean> {
+  const readOnce = async (state: StageState<T>, n: number): Promise<boolean> => {
     const pid = state.self.pid;
     let result: Delivered;
     try {
       if (state.recreateGroup) {
-        await state.session.client.createGroup(
-          this.config.stream,
-          this.config.group,
-          this.config.startId,
-        );
+        await state.session.client.createGroup(stream, group, config.startId);
         state.recreateGroup = false;
       }
       if (state.recover) {
-        result = await recoverOwn(state.session.client, this.target, state.session.held, n);
+        result = await recoverOwn(state.session.client, target, state.session.held, n);
         state.recover = result.more;
       } else {
-        result = await readNew(state.reader, this.target, n, this.config.block);
+        result = await readNew(state.reader, target, n, config.block);
       }
     } catch (error) {
       state.requested -= n;
@@ -424,7 +274,7 @@ class RedisStreamProducer<T> implements RedisProducer<T> {
       send(pid, result);
     }
     return true;
-  }
+  };
 
   /**
    * Keeps up to {@link MAX_READS} reads in flight while anything is wanted, each sent as soon as
@@ -432,67 +282,193 @@ class RedisStreamProducer<T> implements RedisProducer<T> {
    * reads would wait on the pipeline's work). Called by the stage and by the reads themselves;
    * only the stage changes what `wanted` counts, besides these counters of reads.
    */
-  private startReads(state: StageState<T>): void {
+  const startReads = (state: StageState<T>): void => {
     if (state.draining || state.retryTimer !== undefined) return;
     while (state.reads.size < MAX_READS) {
       // A recovery or a group created again runs alone.
       const alone = state.recover || state.recreateGroup;
       if (alone && state.reads.size > 0) return;
-      const n = Math.min(this.wanted(state), Math.max(state.prefetch, 1));
+      const n = Math.min(wanted(state), Math.max(state.prefetch, 1));
       if (n <= 0) return;
       state.requested += n;
-      const read = this.readOnce(state, n);
+      const read = readOnce(state, n);
       state.reads.add(read);
       read.then((ok) => {
         state.reads.delete(read);
         // Also after an empty read, which waited `block` for entries: read again if wanted.
-        if (ok) this.startReads(state);
+        if (ok) startReads(state);
       });
       if (alone) return;
     }
-  }
+  };
 
-  private scheduleClaim(state: StageState<T>, ms: number): void {
+  const scheduleClaim = (state: StageState<T>, ms: number): void => {
     if (state.draining || state.claimTimer !== undefined) return;
     state.claimTimer = sendAfter(state.self.pid, CLAIM, ms);
-  }
+  };
 
   /** Claims entries idle longer than `minIdle` (XAUTOCLAIM), with their delivery counts. */
-  private claim(state: StageState<T>): void {
+  const claim = (state: StageState<T>): void => {
     state.claimTimer = undefined;
     if (state.draining || state.claim !== undefined) return;
-    if (state.buffer.length >= this.config.claimBatch) {
-      this.scheduleClaim(state, this.config.claimInterval);
+    if (state.buffer.length >= config.claimBatch) {
+      scheduleClaim(state, config.claimInterval);
       return;
     }
     const pid = state.self.pid;
     const { client, held } = state.session;
-    const claimed = claimIdle(client, this.target, held, {
-      minIdle: this.config.minIdle,
+    const claimed = claimIdle(client, target, held, {
+      minIdle: config.minIdle,
       cursor: state.cursor,
-      count: this.config.claimBatch,
+      count: config.claimBatch,
     });
     state.claim = claimed;
     claimed.then((result) => send(pid, result));
-  }
+  };
 
-  private stopTimers(state: StageState<T>): void {
+  const stopTimers = (state: StageState<T>): void => {
     if (state.claimTimer !== undefined) cancelTimer(state.claimTimer);
     if (state.retryTimer !== undefined) cancelTimer(state.retryTimer);
     state.claimTimer = undefined;
     state.retryTimer = undefined;
-  }
+  };
 
-  /** What is demanded or read ahead, and neither buffered, nor on its way, nor asked for. */
-  private wanted(state: StageState<T>): number {
-    return (
-      state.demand +
-      READ_AHEAD * state.prefetch -
-      state.buffer.length -
-      state.arriving -
-      state.requested
-    );
-  }
+  return {
+    name: "redis",
+    consumer,
+    counters,
+
+    async init(context, self) {
+      const session = await acquire();
+      session.stages++;
+      let reader: StreamReader;
+      try {
+        reader = await session.client.openReader(config.readerName(context.index));
+      } catch (error) {
+        await release(session);
+        throw error;
+      }
+      const state: StageState<T> = {
+        self,
+        session,
+        reader,
+        demand: 0,
+        prefetch: 0,
+        buffer: [],
+        reads: new Set(),
+        requested: 0,
+        arriving: 0,
+        unread: new Set(),
+        recover: true,
+        recreateGroup: false,
+        failures: 0,
+        retryTimer: undefined,
+        claimer: context.index === 0,
+        claim: undefined,
+        claimTimer: undefined,
+        cursor: "0-0",
+        draining: false,
+      };
+      if (state.claimer) scheduleClaim(state, config.claimInterval);
+      return state;
+    },
+
+    handleDemand(demand, state) {
+      state.demand += demand;
+      if (state.demand > state.prefetch) state.prefetch = state.demand;
+      const result = take(state);
+      startReads(state);
+      return result;
+    },
+
+    handleInfo(message, state) {
+      if (message instanceof Delivered) {
+        // Read after the drain took what it could: not emitted, so not acknowledged; the
+        // entries stay pending and are claimed again after `minIdle`.
+        if (state.draining) return state;
+        intake(state, message.origin, message);
+        const result = take(state);
+        startReads(state);
+        return result;
+      }
+      if (message instanceof ReadFailed) {
+        if (state.draining) return state;
+        counters.readFailures++;
+        // The reply of a read may be what the drop lost: its entries are pending here.
+        state.recover = true;
+        if (isNoGroup(message.error)) state.recreateGroup = true;
+        // Both reads in flight fail with one drop: one retry.
+        if (state.retryTimer !== undefined) return state;
+        state.failures++;
+        const delay = backoffDelay(state.failures - 1, config.backoff);
+        state.retryTimer = sendAfter(state.self.pid, RETRY_READ, delay);
+        return state;
+      }
+      if (message === RETRY_READ) {
+        state.retryTimer = undefined;
+        startReads(state);
+        return state;
+      }
+      if (message === CLAIM) {
+        claim(state);
+        return state;
+      }
+      if (message instanceof Claimed) {
+        state.claim = undefined;
+        state.cursor = message.cursor;
+        if (state.draining) return state;
+        intake(state, "claimed", message);
+        // A full batch in the middle of the list: more may be due at once.
+        const more = message.full && message.cursor !== "0-0";
+        scheduleClaim(state, more ? 0 : config.claimInterval);
+        const result = take(state);
+        startReads(state);
+        return result;
+      }
+      if (message instanceof ClaimFailed) {
+        state.claim = undefined;
+        if (state.draining) return state;
+        counters.readFailures++;
+        state.recover = true;
+        scheduleClaim(state, config.claimInterval);
+        return state;
+      }
+      return state;
+    },
+
+    async prepareForDraining(state) {
+      state.draining = true;
+      stopTimers(state);
+      // Closing the reader ends a blocked read at once. A read or claim that already brought
+      // entries is taken now rather than left pending here until `minIdle` passes.
+      state.reader.close();
+      const claim = state.claim;
+      if (state.reads.size > 0 || claim !== undefined) {
+        let claimed: Claimed | ClaimFailed | undefined;
+        const inFlight = [...state.reads, claim?.then((result) => (claimed = result))];
+        await bounded(Promise.all(inFlight), DRAIN_WAIT);
+        if (claimed instanceof Claimed) intake(state, "claimed", claimed);
+      }
+      for (const result of [...state.unread]) intake(state, result.origin, result);
+      const out = state.buffer;
+      state.buffer = [];
+      state.demand = 0;
+      return out.length === 0 ? state : GenStage.emit(out, state);
+    },
+
+    async terminate(_reason, state) {
+      state.draining = true;
+      stopTimers(state);
+      state.reader.close();
+      // Never emitted: no longer held, so that a stage started in this one's place (after a
+      // crash) recovers them from this consumer's pending entries.
+      for (const message of state.buffer) {
+        state.session.held.delete((message.ackData as RedisMetadata).id);
+      }
+      state.buffer = [];
+      await release(state.session);
+    },
+  };
 }
 
 /** Waits for `promise`, at most `ms` of the runtime's clock. */

@@ -189,8 +189,9 @@ function accept(task: TaskMessage): void {
 }
 
 /**
- * Takes a task that arrived while this thread was busy straight from the port: going back to the
- * event loop for it cost a turn between every two tasks: idle time between 3 ms tasks went from 2-5% of a thread's time to 1-3%.
+ * Takes a task that arrived while this thread was busy straight from the port. Going back to
+ * the event loop for it cost a turn between every two tasks: on 3 ms tasks a thread sat idle
+ * 2-5% of its time that way, 1-3% without.
  */
 function takeArrived(): boolean {
   const arrived = receiveMessageOnPort(port as MessagePort);

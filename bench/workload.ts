@@ -24,6 +24,14 @@ export interface Workload {
   readonly rounds?: number;
 }
 
+/**
+ * Repetitions for a short workload (a fraction of a second each): its first runs in a process are
+ * still compiling and growing the heap (up to twice as slow), and how fast the compiled code runs
+ * varies from one process to the next. Three warm-ups and three fresh processes per
+ * implementation, for every implementation alike, measure the steady state a service runs in.
+ */
+export const STEADY = { warmup: 3, rounds: 3 } as const;
+
 /** Defines a workload (an identity function that checks the shape at compile time). */
 export function workload(definition: Workload): Workload {
   return definition;

@@ -7,7 +7,7 @@ import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GenStage } from "beamish";
 import { type Acknowledger, Message, Pipeline, type ProducerDefinition } from "beamish/pipeline";
-import { latch, rate, workload } from "../workload.js";
+import { latch, rate, STEADY, workload } from "../workload.js";
 import { inFreshRuntime } from "./fresh-runtime.js";
 
 const N = 1_000_000;
@@ -178,6 +178,7 @@ async function loop(batched: boolean): Promise<number> {
 
 export const pipelineBatched = workload({
   name: "pipeline-batched",
+  ...STEADY,
   unit: "msgs/s",
   params: { n: N, concurrency: CONCURRENCY, batchSize: BATCH_SIZE, maxDemand: 10 },
   impls: {
@@ -189,6 +190,7 @@ export const pipelineBatched = workload({
 
 export const pipelineUnbatched = workload({
   name: "pipeline-unbatched",
+  ...STEADY,
   unit: "msgs/s",
   params: { n: N, concurrency: CONCURRENCY, maxDemand: 10 },
   impls: {

@@ -1,7 +1,7 @@
 // registry (BENCH.md): 100,000 register + 100,000 lookup, unique keys, 1 partition, from one
 // process; against a plain Map doing the same (refuse a taken key, store pid and value, read).
 import { type Pid, Registry } from "beamish";
-import { rate, workload } from "../workload.js";
+import { rate, STEADY, workload } from "../workload.js";
 import { inFreshRuntime, inProcess } from "./fresh-runtime.js";
 
 const N = 100_000;
@@ -9,6 +9,7 @@ const keys = Array.from({ length: N }, (_, i) => `worker:${i}`);
 
 export const registry = workload({
   name: "registry",
+  ...STEADY,
   unit: "ops/s",
   params: { register: N, lookup: N, keys: "unique", partitions: 1 },
   impls: {

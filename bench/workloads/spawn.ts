@@ -1,6 +1,6 @@
 import { type ProcessBody, Runtime, setCurrentRuntime, spawn } from "beamish";
 import { settleRuntime } from "beamish/testing";
-import { workload } from "../workload.js";
+import { STEADY, workload } from "../workload.js";
 
 const N = 100_000;
 
@@ -79,6 +79,7 @@ async function heapPerProcess<R>(park: () => Promise<R>): Promise<{ bytes: numbe
 
 export const spawnIdleRate = workload({
   name: "spawn-idle",
+  ...STEADY,
   unit: "ops/s",
   params: { processes: N },
   ratios: [

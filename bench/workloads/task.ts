@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { Task } from "beamish";
 import pMap from "p-map";
-import { elapsed, rate, workload } from "../workload.js";
+import { elapsed, rate, STEADY, workload } from "../workload.js";
 import { inFreshRuntime, inProcess } from "./fresh-runtime.js";
 
 const TASKS = 100_000;
@@ -25,6 +25,7 @@ function check(label: string, got: number, expected: number): void {
 
 export const taskAsyncAwait = workload({
   name: "task-async-await",
+  ...STEADY,
   unit: "ops/s",
   params: { n: TASKS },
   impls: {
@@ -56,6 +57,7 @@ const items = range(ITEMS);
 
 export const asyncStreamRate = workload({
   name: "async-stream",
+  ...STEADY,
   unit: "ops/s",
   params: { n: ITEMS, maxConcurrency: CORES },
   impls: {
@@ -87,6 +89,7 @@ const SETTIMEOUT_WAITS = 100;
 
 export const asyncStreamIo = workload({
   name: "async-stream-io",
+  ...STEADY,
   unit: "ms",
   params: { n: IO_ITEMS, waitMs: 1, maxConcurrency: IO_CONCURRENCY },
   impls: {

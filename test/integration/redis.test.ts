@@ -406,6 +406,53 @@ describe("redisProducer against Redis", () => {
     ),
   );
 
+  test(
+    "a user's client under RESP2 with a keyPrefix: entries read from the prefixed stream, all acknowledged",
+    withRuntime(
+      async ({ crashes }) => {
+        const { stream, clients } = names("resp2");
+        const prefix = `${stream}:`;
+        const key = `${prefix}orders`;
+        keys.push(key);
+        await publish(key, 250);
+        const client = createClient({ url: URL, RESP: 2, keyPrefix: prefix });
+        client.on("error", () => {});
+        await client.connect();
+        const ids: string[] = [];
+        const producer = redisProducer({
+          client,
+          stream: "orders",
+          group: "g",
+          clientName: clients,
+          block: 100,
+        });
+        const pipeline = await Pipeline.start({
+          producer: { module: producer },
+          processors: { default: { concurrency: 2, maxDemand: 20 } },
+          batchers: { default: { batchSize: 50, batchTimeout: 20 } },
+          handleMessage: (_processor, message) => {
+            ids.push(idOf(message));
+            return message;
+          },
+          handleBatch: (_batcher, messages) => messages,
+        });
+        await waitFor(
+          async () => producer.counters.acked === 250 && (await pendingCount(key, "g")) === 0,
+          10_000,
+          "250 acknowledged",
+        );
+        await pipeline.stop();
+        const { unique, duplicates } = tally(ids);
+        assert.equal(unique.size, 250);
+        assert.equal(duplicates, 0);
+        assert.equal(await admin.exists(`orders`), 0, "nothing read or created without the prefix");
+        await client.close();
+        assert.deepEqual(crashes, []);
+      },
+      { clock: "real" },
+    ),
+  );
+
   test("a user's client that is not connected fails the start with what to do", async () => {
     const producer = redisProducer({
       client: createClient({ url: URL }),

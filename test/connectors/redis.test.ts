@@ -446,8 +446,8 @@ describe("redisProducer: reading and acknowledging", () => {
       assert.equal(redis.pendingIds().length, 15);
       assert.deepEqual(
         redis.calls.filter((c) => c.command === "read").map((c) => c.args[2]),
-        [5, 5, 5],
-        "reads of the most demanded at once",
+        [10, 5],
+        "reads of up to the read-ahead (twice the most demanded at once), then what is demanded",
       );
       release();
       await until(t.clock, () => producer.counters.acked === 500, "all acked");

@@ -931,6 +931,49 @@ describe("redisProducer: one stage driven by hand", () => {
       await producer.terminate?.("normal", second, t.self);
     }),
   );
+
+  test(
+    "the acknowledgements of one run go in one XACK, sent at its end, with the discards; terminate waits for it",
+    withRuntime(async (t) => {
+      const redis = new FakeRedis();
+      redis.addMany(6);
+      const producer = createRedisProducer<Fields>(
+        config({ onFailure: "discard" }),
+        async () => redis,
+      );
+      const state = await producer.init({ pipeline: "p", index: 0, concurrency: 1 }, t.self);
+      producer.handleDemand(6, state, t.self);
+      const emitted: Message[] = [];
+      for (let i = 0; i < 20 && emitted.length < 6; i++) {
+        const message = await t.self.receive({ timeout: 0 });
+        if (message === TIMEOUT) {
+          await t.clock.advance(10);
+          continue;
+        }
+        const result = await producer.handleInfo?.(message, state, t.self);
+        if (result instanceof Emit) emitted.push(...(result.events as Message[]));
+      }
+      assert.equal(emitted.length, 6);
+      const [a, b, c, d, e, f] = emitted as [Message, Message, Message, Message, Message, Message];
+      const { acknowledger, ackRef } = a;
+      acknowledger.ack(ackRef, [a, b], []);
+      acknowledger.ack(ackRef, [c], [d.fail("bad")]);
+      assert.equal(redis.count("ack"), 0, "sent at the end of the run, not at each call");
+      await Promise.resolve();
+      assert.equal(redis.count("ack"), 1);
+      assert.deepEqual(
+        redis.calls.find((call) => call.command === "ack")?.args[0],
+        ids([a, b, c, d]),
+      );
+      acknowledger.ack(ackRef, [e, f], []);
+      // The XACK still to send is waited for.
+      await producer.terminate?.("normal", state, t.self);
+      assert.equal(redis.count("ack"), 2);
+      assert.equal(producer.counters.acked, 5);
+      assert.equal(producer.counters.discarded, 1);
+      assert.deepEqual(redis.pendingIds(), []);
+    }),
+  );
 });
 
 describe("redisProducer options", () => {

@@ -60,6 +60,11 @@ export class Session {
   readonly held = new Set<string>();
   /** Acknowledgements sent and not settled: `terminate` waits for them before closing. */
   readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The ids of the XACK that goes at the end of the current run (and how many of them are
+   * discards): the acknowledger adds to it until then.
+   */
+  pendingAck: { readonly ids: string[]; discarded: number } | undefined = undefined;
   /** Producer stages using the session; the last one to terminate closes it. */
   stages = 0;
   closed = false;

@@ -1,8 +1,8 @@
 // broker-redis (BENCH.md): 50,000 entries `{ id }`, added to a fresh stream before the clock
 // starts, consumed and acknowledged through a consumer group of Redis on 127.0.0.1:6379.
 // beamish: a pipeline over redisProducer, processors (concurrency 2, maxDemand 50, a trivial
-// transform), one batcher (batchSize 100): XREADGROUP COUNT up to the demand, one XACK per
-// batch. raw, the limit: one node-redis client in a loop of XREADGROUP COUNT 100 and one XACK
+// transform), one batcher (batchSize 100): XREADGROUP COUNT up to the connector's read-ahead
+// (twice the demand), one XACK for the batches acknowledged in one run of a stage. raw, the limit: one node-redis client in a loop of XREADGROUP COUNT 100 and one XACK
 // per 100 entries (sent without waiting, ahead of the next read on the same connection), with the
 // same decoding and transform. Both connect inside the timed part (duplicating a client made
 // once per process, as the connector does: node-redis builds a client class per createClient)

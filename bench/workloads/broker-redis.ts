@@ -2,11 +2,12 @@
 // starts, consumed and acknowledged through a consumer group of Redis on 127.0.0.1:6379.
 // beamish: a pipeline over redisProducer, processors (concurrency 2, maxDemand 50, a trivial
 // transform), one batcher (batchSize 100): XREADGROUP COUNT up to the connector's read-ahead
-// (twice the demand), one XACK for the batches acknowledged in one run of a stage. raw, the limit: one node-redis client in a loop of XREADGROUP COUNT 100 and one XACK
-// per 100 entries (sent without waiting, ahead of the next read on the same connection), with the
-// same decoding and transform. Both connect inside the timed part (duplicating a client made
-// once per process, as the connector does: node-redis builds a client class per createClient)
-// and stop once every entry is acknowledged.
+// (twice the most demanded at once: 200), one XACK for the batches acknowledged in one turn of a
+// stage. raw, the limit: one node-redis client in a loop of XREADGROUP with the same COUNT (200)
+// and one XACK per read (sent without waiting, ahead of the next read on the same connection),
+// with the same decoding and transform. Both connect inside the timed part (duplicating a client
+// made once per process, as the connector does: node-redis builds a client class per
+// createClient) and stop once every entry is acknowledged.
 import { randomUUID } from "node:crypto";
 import { redisProducer } from "beamish/connectors/redis";
 import { Pipeline } from "beamish/pipeline";
@@ -21,6 +22,8 @@ const BATCH_SIZE = 100;
 const CONCURRENCY = 2;
 const MAX_DEMAND = 50;
 const GROUP = "bench";
+/** What one XREADGROUP asks for: the connector reads ahead up to twice the demand. */
+const READ_COUNT = 2 * CONCURRENCY * MAX_DEMAND;
 
 const decode = (fields: Readonly<Record<string, string>>): Payload => ({ id: Number(fields.id) });
 
@@ -94,7 +97,7 @@ async function raw(): Promise<number> {
           GROUP,
           "raw",
           { key: stream, id: ">" },
-          { COUNT: CONCURRENCY * MAX_DEMAND, BLOCK: 1000 },
+          { COUNT: READ_COUNT, BLOCK: 1000 },
         );
         const entries = reply?.[0]?.messages ?? [];
         const ids = new Array<string>(entries.length);

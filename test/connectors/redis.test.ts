@@ -341,6 +341,30 @@ async function until(clock: VirtualClock, done: () => boolean, what: string, ste
 
 type Fields = Record<string, string>;
 
+/**
+ * Feeds a stage driven by hand the messages it sends itself (read results, claims) through
+ * `handleInfo`, advancing the virtual clock when none is there, until `done` holds of what it
+ * emitted (at most 20 steps); returns what it emitted.
+ */
+async function pumpStage<S>(
+  t: RuntimeTest,
+  producer: { handleInfo?: (message: unknown, state: S, self: RuntimeTest["self"]) => unknown },
+  state: S,
+  done: (emitted: Message[]) => boolean,
+): Promise<Message[]> {
+  const emitted: Message[] = [];
+  for (let i = 0; i < 20 && !done(emitted); i++) {
+    const message = await t.self.receive({ timeout: 0 });
+    if (message === TIMEOUT) {
+      await t.clock.advance(10);
+      continue;
+    }
+    const result = await producer.handleInfo?.(message, state, t.self);
+    if (result instanceof Emit) emitted.push(...(result.events as Message[]));
+  }
+  return emitted;
+}
+
 /** Starts a pipeline over `redis` with one processor group; records what it handled. */
 async function start(
   redis: FakeRedis,
@@ -886,20 +910,8 @@ describe("redisProducer: one stage driven by hand", () => {
       const producer = createRedisProducer<Fields>(config({ minIdle: 60_000 }), open);
       const context = { pipeline: "p", index: 0, concurrency: 1 };
       type State = Awaited<ReturnType<typeof producer.init>>;
-      /** Feeds the stage's messages to handleInfo until `done`; returns what it emitted. */
-      const pump = async (state: State, done: (emitted: Message[]) => boolean) => {
-        const emitted: Message[] = [];
-        for (let i = 0; i < 20 && !done(emitted); i++) {
-          const message = await t.self.receive({ timeout: 0 });
-          if (message === TIMEOUT) {
-            await t.clock.advance(10);
-            continue;
-          }
-          const result = await producer.handleInfo?.(message, state, t.self);
-          if (result instanceof Emit) emitted.push(...(result.events as Message[]));
-        }
-        return emitted;
-      };
+      const pump = (state: State, done: (emitted: Message[]) => boolean) =>
+        pumpStage(t, producer, state, done);
       const first = await producer.init(context, t.self);
       assert.equal(producer.handleDemand(3, first, t.self), first);
       // A recovery at start (nothing pending), then reads of the 3 demanded and 6 ahead.
@@ -943,16 +955,7 @@ describe("redisProducer: one stage driven by hand", () => {
       );
       const state = await producer.init({ pipeline: "p", index: 0, concurrency: 1 }, t.self);
       producer.handleDemand(6, state, t.self);
-      const emitted: Message[] = [];
-      for (let i = 0; i < 20 && emitted.length < 6; i++) {
-        const message = await t.self.receive({ timeout: 0 });
-        if (message === TIMEOUT) {
-          await t.clock.advance(10);
-          continue;
-        }
-        const result = await producer.handleInfo?.(message, state, t.self);
-        if (result instanceof Emit) emitted.push(...(result.events as Message[]));
-      }
+      const emitted = await pumpStage(t, producer, state, (out) => out.length >= 6);
       assert.equal(emitted.length, 6);
       const [a, b, c, d, e, f] = emitted as [Message, Message, Message, Message, Message, Message];
       const { acknowledger, ackRef } = a;

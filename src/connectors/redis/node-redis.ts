@@ -137,7 +137,7 @@ const close = async (client: Client): Promise<void> => {
   else if (client.isOpen) client.destroy();
 };
 
-/** `key` with the client's `keyPrefix`, if it has one (node-redis prefixes the keys of its commands). */
+/** `key` with the client's `keyPrefix`, if any: node-redis prefixes the keys of its commands. */
 function prefixed(client: Client, key: string): RedisArgument {
   const prefix = client.options?.keyPrefix;
   if (prefix === undefined) return key;

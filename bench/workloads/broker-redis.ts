@@ -1,8 +1,8 @@
 // broker-redis (BENCH.md): 50,000 entries `{ id }`, added to a fresh stream before the clock
 // starts, consumed and acknowledged through a consumer group of Redis on 127.0.0.1:6379.
 // beamish: a pipeline over redisProducer, processors (concurrency 2, maxDemand 50, a trivial
-// transform), one batcher (batchSize 100): XREADGROUP COUNT up to the connector's read-ahead
-// (twice the most demanded at once: 200), one XACK for the batches acknowledged in one turn of a
+// transform), one batcher (batchSize 100): XREADGROUP COUNT up to twice the most demanded at
+// once (200), two reads in flight, one XACK for the batches acknowledged in one turn of a
 // stage. raw, the limit: one node-redis client in a loop of XREADGROUP with the same COUNT (200)
 // and one XACK per read (sent without waiting, ahead of the next read on the same connection),
 // with the same decoding and transform. Both connect inside the timed part (duplicating a client
@@ -22,7 +22,7 @@ const BATCH_SIZE = 100;
 const CONCURRENCY = 2;
 const MAX_DEMAND = 50;
 const GROUP = "bench";
-/** What one XREADGROUP asks for: the connector reads ahead up to twice the demand. */
+/** What one XREADGROUP asks for: the connector's reads ask for up to twice the demand. */
 const READ_COUNT = 2 * CONCURRENCY * MAX_DEMAND;
 
 const decode = (fields: Readonly<Record<string, string>>): Payload => ({ id: Number(fields.id) });

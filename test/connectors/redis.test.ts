@@ -422,7 +422,7 @@ describe("redisProducer: reading and acknowledging", () => {
       );
       assert.deepEqual(ids(handled).sort(), [...added].sort());
       for (const read of redis.calls.filter((c) => c.command === "read")) {
-        // Processors demand 20 at most; as much again is read ahead.
+        // Processors demand 20 at most; a read asks for twice that at most.
         assert.ok((read.args[2] as number) <= 40, `COUNT ${read.args[2]} within demand`);
       }
       const acks = redis.calls.filter((c) => c.command === "ack");
@@ -444,7 +444,7 @@ describe("redisProducer: reading and acknowledging", () => {
   );
 
   test(
-    "never emits more than demanded, and reads ahead at most twice the demand: the rest waits in Redis",
+    "never emits more than demanded, and reads ahead at most four times the demand: the rest waits in Redis",
     withRuntime(async (t) => {
       const redis = new FakeRedis();
       redis.addMany(500);
@@ -464,14 +464,14 @@ describe("redisProducer: reading and acknowledging", () => {
         },
       });
       await t.clock.advance(200);
-      // One processor asked for 5: they were emitted, 10 more wait in the producer's buffer.
+      // One processor asked for 5: they were emitted, 20 more wait in the producer's buffer.
       assert.equal(entered, 1, "the processor holds its 5, handling the first");
-      assert.equal(producer.counters.delivered, 15);
-      assert.equal(redis.pendingIds().length, 15);
+      assert.equal(producer.counters.delivered, 25);
+      assert.equal(redis.pendingIds().length, 25);
       assert.deepEqual(
         redis.calls.filter((c) => c.command === "read").map((c) => c.args[2]),
-        [10, 5],
-        "reads of up to the read-ahead (twice the most demanded at once), then what is demanded",
+        [10, 10, 5],
+        "two reads of twice the most demanded at once in flight, then the rest of the read-ahead",
       );
       release();
       await until(t.clock, () => producer.counters.acked === 500, "all acked");
@@ -914,25 +914,25 @@ describe("redisProducer: one stage driven by hand", () => {
         pumpStage(t, producer, state, done);
       const first = await producer.init(context, t.self);
       assert.equal(producer.handleDemand(3, first, t.self), first);
-      // A recovery at start (nothing pending), then reads of the 3 demanded and 6 ahead.
-      const emitted = await pump(first, (out) => out.length === 3 && first.buffer.length === 6);
+      // A recovery at start (nothing pending), then reads of the 3 demanded and the 7 left ahead.
+      const emitted = await pump(first, (out) => out.length === 3 && first.buffer.length === 7);
       assert.equal(emitted.length, 3);
-      assert.equal(first.buffer.length, 6, "6 read ahead wait in the buffer");
+      assert.equal(first.buffer.length, 7, "7 read ahead wait in the buffer");
       await producer.terminate?.("crash", first, t.self);
       assert.equal(first.session.held.size, 3, "the emitted ones are still held");
 
       const second = await producer.init(context, t.self);
       producer.handleDemand(10, second, t.self);
-      const recovered = await pump(second, (out) => out.length >= 9);
-      // The only stage: its session closed with it, and the new one holds nothing. The 6 it
+      const recovered = await pump(second, (out) => out.length >= 10);
+      // The only stage: its session closed with it, and the new one holds nothing. The 7 it
       // buffered are taken back at once, and so are the 3 it emitted (a crash may have lost
       // them with the processors; if not, they are handled twice: at least once).
       assert.deepEqual(
         recovered.map((m) => m.metadata.deliveryCount),
-        Array(9).fill(2),
+        Array(10).fill(2),
         "taken back without waiting for minIdle",
       );
-      assert.equal(producer.counters.recovered, 9);
+      assert.equal(producer.counters.recovered, 10);
       // A message of the closed session is acknowledged through the open one.
       const acknowledger = (emitted[0] as Message).acknowledger;
       acknowledger.ack((emitted[0] as Message).ackRef, emitted, []);

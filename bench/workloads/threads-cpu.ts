@@ -2,7 +2,7 @@
 // items on every core through beamish's CPU pool, against the same function in a loop on the
 // main thread (what one thread can do) and against Piscina with as many threads (what a user
 // would pick instead). Every implementation runs the same plain JavaScript module; each creates
-// its pool once per process, so the warm-up repetition absorbs thread start-up.
+// its pool once per process, so the warm-up repetitions absorb thread start-up.
 import { availableParallelism } from "node:os";
 import { CpuPool } from "beamish/threads";
 import { Piscina } from "piscina";
@@ -35,10 +35,15 @@ let piscina: Piscina | undefined;
 
 export const threadsCpu = workload({
   name: "threads-cpu",
-  // Most of the spread is between processes, not repetitions: each worker isolate compiles the
-  // hash once, and how fast that code runs varies by up to 10% from one process to the next. Six
-  // fresh processes per implementation keep one unlucky compile from deciding the ratio.
+  // How fast a thread runs the hash depends on how V8 tiered it: a thread whose first calls left
+  // it in the loop's on-stack-replacement code runs 7-8% slower until its first full garbage
+  // collection throws that code away (a forced gc() flips it at once). Piscina's threads, which
+  // allocate more per task, reach one after about 900 calls; beamish's after 1,600-1,800, and
+  // the main thread may never. Ten warm-up repetitions (2,000 calls per thread) measure every
+  // implementation past that, as a long-running service runs; six fresh processes each keep
+  // one process's tiering from deciding the ratio.
   rounds: 6,
+  warmup: 10,
   unit: "ops/s",
   params: { n: ITEMS, threads: THREADS, roundsPerItem: 400_000 },
   impls: {
@@ -75,6 +80,10 @@ export const threadsCpu = workload({
         name: "work",
         minThreads: THREADS,
         maxThreads: THREADS,
+        // Not the bench's `--import tsx`: in Piscina's threads it loads the module through
+        // tsx's require hook, as minified CommonJS that ran the hash 3-4% faster than the very
+        // same file as loaded by the main thread and beamish's threads (plain ESM).
+        execArgv: [],
       });
       const p = piscina;
       return rate(ITEMS, async () => {

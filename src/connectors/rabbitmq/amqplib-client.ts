@@ -84,7 +84,12 @@ function connectionOf(model: ChannelModel, owned: boolean): AmqpConnection {
 /** @internal amqplib as the producer's driver. */
 export const amqplibDriver: AmqpDriver = {
   async connect(url, name) {
-    const model = await amqp.connect(url, { clientProperties: { connection_name: name } });
+    // TCP_NODELAY: with Nagle on (amqplib's default), a small frame written while the last one
+    // waits for the broker's delayed ACK is held 40 ms: every channel close at a stop took that.
+    const model = await amqp.connect(url, {
+      noDelay: true,
+      clientProperties: { connection_name: name },
+    });
     return connectionOf(model, true);
   },
   adopt(connection) {

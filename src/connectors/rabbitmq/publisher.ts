@@ -25,6 +25,7 @@ export async function openRabbitmqPublisher(
   queue: string,
 ): Promise<RabbitmqLinePublisher> {
   const connection = await amqp.connect(url, {
+    noDelay: true,
     clientProperties: { connection_name: "beamish demo" },
   });
   const channel = await connection.createConfirmChannel();

@@ -475,6 +475,13 @@ describe("redisProducer: reading and acknowledging", () => {
       );
       release();
       await until(t.clock, () => producer.counters.acked === 500, "all acked");
+      // Demand comes back a few at a time, but no read smaller than the 5 demanded goes out
+      // while entries are still buffered or on their way.
+      const counts = redis.calls.filter((c) => c.command === "read").map((c) => c.args[2]);
+      assert.ok(
+        counts.every((n) => (n as number) >= 5 && (n as number) <= 10),
+        `read counts ${counts.join(", ")}`,
+      );
       await pipeline.stop();
       assertNoCrash(t);
     }),

@@ -40,8 +40,8 @@ export const threadsCpu = workload({
   // collection throws that code away (a forced gc() flips it at once). Piscina's threads, which
   // allocate more per task, reach one after about 900 calls; beamish's after 1,600-1,800, and
   // the main thread may never. Ten warm-up repetitions (2,000 calls per thread) measure every
-  // implementation past that, as a long-running service runs; six fresh processes each keep
-  // one process's tiering from deciding the ratio.
+  // implementation past that, as a long-running service runs, and six fresh processes per
+  // implementation keep one process's tiering from deciding the ratio.
   rounds: 6,
   warmup: 10,
   unit: "ops/s",

@@ -75,13 +75,13 @@ const ACK_FLUSH_TIMEOUT = 5000;
 const DRAIN_WAIT = 1000;
 /** Reads in flight at once on a stage's reader: one is served while the last reply is used. */
 const MAX_READS = 2;
-/**
- * How many times the most ever demanded is read ahead of the demand: room for two reads in
- * flight of {@link READ_SIZE} each, so that Redis serves one while node handles the other.
- */
-const READ_AHEAD = 4;
 /** How many times the most ever demanded one read asks for, at most. */
 const READ_SIZE = 2;
+/**
+ * How many times the most ever demanded is read ahead of the demand: room for every read in
+ * flight at its full size, so that Redis serves one while node handles the other.
+ */
+const READ_AHEAD = MAX_READS * READ_SIZE;
 
 /** @internal One producer stage's state. */
 export interface StageState<T> {

@@ -33,6 +33,72 @@ function holding(maxHeld: number): TagWindow {
   return window;
 }
 
+interface Limits {
+  readonly maxTags: number;
+  readonly minTags?: number;
+  readonly maxGroup: number;
+  readonly maxHeld: number;
+  readonly numRuns: number;
+}
+
+/** Random groups of done tags, settled in turn: a model of the broker checks every frame. */
+function checkAgainstBroker(limits: Limits): void {
+  const scenario = fc.integer({ min: limits.minTags ?? 1, max: limits.maxTags }).chain((n) =>
+    fc.tuple(
+      fc.constant(n),
+      fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => i + 1),
+        { minLength: n, maxLength: n },
+      ),
+      fc.array(fc.constantFrom<Disposition>("ack", "ack", "ack", "requeue", "reject"), {
+        minLength: n,
+        maxLength: n,
+      }),
+      fc.array(fc.integer({ min: 1, max: limits.maxGroup }), { minLength: 1, maxLength: 20 }),
+      fc.integer({ min: 0, max: limits.maxHeld }),
+    ),
+  );
+  fc.assert(
+    fc.property(scenario, ([n, order, kinds, sizes, maxHeld]) => {
+      const window = holding(maxHeld);
+      // The broker's view: what each tag became; a frame on an unsettled tag only.
+      const outcome = new Map<number, Disposition>();
+      const done = new Set<number>();
+      const apply = (frames: Sent[]) => {
+        for (const frame of frames) {
+          assert.ok(!outcome.has(frame.tag), `tag ${frame.tag} settled twice`);
+          const covered = frame.multiple
+            ? Array.from({ length: frame.tag }, (_, i) => i + 1).filter((t) => !outcome.has(t))
+            : [frame.tag];
+          for (const tag of covered) {
+            assert.ok(done.has(tag), `frame ${JSON.stringify(frame)} settles ${tag}, not done`);
+            assert.equal(frame.kind, kinds[tag - 1], `tag ${tag} as asked`);
+            outcome.set(tag, frame.kind);
+          }
+        }
+      };
+      let at = 0;
+      let s = 0;
+      while (at < n) {
+        const size = sizes[s++ % sizes.length] as number;
+        const group = order.slice(at, at + size).map((tag) => [tag, kinds[tag - 1]] as const);
+        at += size;
+        for (const [tag] of group) done.add(tag);
+        apply(settle(window, group));
+        assert.ok(window.holding <= maxHeld, "never more held than maxHeld");
+        assert.equal(window.holding + outcome.size, done.size, "each done tag sent or held");
+      }
+      // Every tag done: nothing is left to wait for.
+      assert.equal(window.holding, 0);
+      apply(flush(window));
+      assert.equal(outcome.size, n);
+      assert.equal(window.settled, n);
+      assert.equal(window.accepted, n);
+    }),
+    { numRuns: limits.numRuns },
+  );
+}
+
 describe("TagWindow", () => {
   test("a contiguous group of acks from the start is one multiple ack", () => {
     const window = new TagWindow();
@@ -160,59 +226,22 @@ describe("TagWindow", () => {
   });
 
   test("property: the broker, told these frames, settles exactly the done tags, each once, as asked", () => {
-    const scenario = fc.integer({ min: 1, max: 60 }).chain((n) =>
-      fc.tuple(
-        fc.constant(n),
-        fc.shuffledSubarray(
-          Array.from({ length: n }, (_, i) => i + 1),
-          { minLength: n, maxLength: n },
-        ),
-        fc.array(fc.constantFrom<Disposition>("ack", "ack", "ack", "requeue", "reject"), {
-          minLength: n,
-          maxLength: n,
-        }),
-        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
-        fc.integer({ min: 0, max: 6 }),
-      ),
-    );
-    fc.assert(
-      fc.property(scenario, ([n, order, kinds, sizes, maxHeld]) => {
-        const window = holding(maxHeld);
-        // The broker's view: what each tag became; a frame on an unsettled tag only.
-        const outcome = new Map<number, Disposition>();
-        const done = new Set<number>();
-        const apply = (frames: Sent[]) => {
-          for (const frame of frames) {
-            assert.ok(!outcome.has(frame.tag), `tag ${frame.tag} settled twice`);
-            const covered = frame.multiple
-              ? Array.from({ length: frame.tag }, (_, i) => i + 1).filter((t) => !outcome.has(t))
-              : [frame.tag];
-            for (const tag of covered) {
-              assert.ok(done.has(tag), `frame ${JSON.stringify(frame)} settles ${tag}, not done`);
-              assert.equal(frame.kind, kinds[tag - 1], `tag ${tag} as asked`);
-              outcome.set(tag, frame.kind);
-            }
-          }
-        };
-        let at = 0;
-        let s = 0;
-        while (at < n) {
-          const size = sizes[s++ % sizes.length] as number;
-          const group = order.slice(at, at + size).map((tag) => [tag, kinds[tag - 1]] as const);
-          at += size;
-          for (const [tag] of group) done.add(tag);
-          apply(settle(window, group));
-          assert.ok(window.holding <= maxHeld, "never more held than maxHeld");
-          assert.equal(window.holding + outcome.size, done.size, "each done tag sent or held");
-        }
-        // Every tag done: nothing is left to wait for.
-        assert.equal(window.holding, 0);
-        apply(flush(window));
-        assert.equal(outcome.size, n);
-        assert.equal(window.settled, n);
-        assert.equal(window.accepted, n);
-      }),
-      { numRuns: 400 },
-    );
+    checkAgainstBroker({ maxTags: 60, maxGroup: 8, maxHeld: 6, numRuns: 400 });
+  });
+
+  test("property: the same when a late tag holds the floor back past the ring's first size (256)", () => {
+    checkAgainstBroker({ maxTags: 1200, minTags: 300, maxGroup: 64, maxHeld: 400, numRuns: 40 });
+  });
+
+  test("a tag held open for thousands of deliveries: the rest wait, then go in one frame", () => {
+    const window = holding(10_000);
+    const rest = Array.from({ length: 4999 }, (_, i) => [i + 2, "ack"] as const);
+    assert.deepEqual(settle(window, rest), []);
+    assert.equal(window.holding, 4999);
+    assert.deepEqual(settle(window, [[1, "ack"]]), [{ kind: "ack", tag: 5000, multiple: true }]);
+    assert.deepEqual(settle(window, [[5001, "reject"]]), [
+      { kind: "reject", tag: 5001, multiple: false },
+    ]);
+    assert.equal(window.settled, 5001);
   });
 });

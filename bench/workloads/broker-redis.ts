@@ -39,7 +39,8 @@ async function withStream(timed: (stream: string) => Promise<number>): Promise<n
     // a thousand commands alive until EXEC, so V8 learned to allocate node-redis's command
     // objects in the old generation ("allocation-site pretenuring"), and the timed consumers,
     // whose commands go through the same code, paid for it: both ran 15-25% faster with
-    // `--no-allocation-site-pretenuring`, which made no consistent difference once it went so.
+    // `--no-allocation-site-pretenuring`, a flag that makes no consistent difference with this
+    // setup.
     for (let start = 0; start < N; start += 1000) {
       await admin.eval(
         "for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('XADD', KEYS[1], '*', 'id', i) end",

@@ -14,10 +14,10 @@ export type Disposition = "ack" | "requeue" | "reject";
 const KINDS: readonly Disposition[] = ["ack", "requeue", "reject"];
 const CODE: Readonly<Record<Disposition, number>> = { ack: 0, requeue: 1, reject: 2 };
 
-/** A tag's state in the ring: open (still in the pipeline), held with a kind, or sent. */
+// A tag's state in the ring: OPEN (still in the pipeline), SENT (its own frame went out), or
+// held, as its kind's code + 1 (1 ack, 2 requeue, 3 reject).
 const OPEN = 0;
 const SENT = 4;
-/** Held states are the kind's code + 1: 1 ack, 2 requeue, 3 reject. */
 
 /** Where `settle` sends each frame; `count` is how many deliveries it settles. */
 export type SendFrame = (
